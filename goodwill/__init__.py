@@ -1,0 +1,3 @@
+"""Goodwill: an open-source Social CRM."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.db import models
+
+from goodwill.core import Channel
+
+
+class Source(models.Model):
+    """Where messages come from: a connector with its config and cursor, or a file import."""
+
+    name = models.CharField(max_length=100, unique=True)
+    channel = models.CharField(max_length=32, choices=Channel.choices)
+    kind = models.CharField(max_length=32, default="file")
+    config = models.JSONField(default=dict, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    items_fetched = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(models.Model):
+    """One post, comment, review, email or DM, normalised. Text is stored verbatim."""
+
+    channel = models.CharField(max_length=32, choices=Channel.choices)
+    external_id = models.CharField(max_length=255)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL)
+    author = models.ForeignKey(
+        "customers.Identity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_from_company = models.BooleanField(default=False)
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    url = models.CharField(max_length=2048, blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    likes = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    language = models.CharField(max_length=16, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    # A digest of the normalised content: a re-import compares it to tell updated from unchanged.
+    content_hash = models.CharField(max_length=32)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    # Analysis (filled by the understanding pipeline).
+    sentiment = models.CharField(max_length=16, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    intent = models.CharField(max_length=32, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    is_abusive = models.BooleanField(null=True, blank=True)
+    virality_risk = models.FloatField(null=True, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="message_channel_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["channel", "created_at"]),
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["author", "created_at"]),
+            models.Index(fields=["channel", "in_reply_to"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class Label(models.Model):
+    """A human judgement on a message (dataset ground truth or an agent's correction).
+
+    Labels are kept apart from model output: they are never shown as what Goodwill predicted.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="labels")
+    field = models.CharField(max_length=32)  # sentiment, intent, topic, negative_reason
+    value = models.CharField(max_length=100)
+    confidence = models.FloatField(null=True, blank=True)
+    origin = models.CharField(max_length=64)  # e.g. "dataset:airline", "agent"
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "field", "origin"], name="label_once_per_origin")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value} ({self.origin})"
