@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +19,9 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def audit(*, actor: Any, action: str, target: Any = None, data: dict[str, Any] | None = None) -> AuditEntry:
+def audit(
+    *, actor: Any, action: str, target: Any = None, data: dict[str, Any] | None = None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -30,7 +32,9 @@ def audit(*, actor: Any, action: str, target: Any = None, data: dict[str, Any] |
 
 
 @transaction.atomic
-def create_api_token(*, user: AbstractBaseUser, name: str, actor: Any = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    *, user: Any, name: str, actor: Any = None
+) -> tuple[ApiToken, str]:
     """Create a token; the raw secret is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from goodwill.conversations.models import Conversation, Speaker
+from goodwill.utils import chunks
 
 
 @dataclass(slots=True)
@@ -24,11 +25,6 @@ class ThreadItem:
 class ThreadPlan:
     conversation_ids: dict[str, int]  # message external id -> conversation id
     touched_existing: set[int]  # existing conversations that gain messages
-
-
-def _chunks(seq: Sequence, size: int = 900) -> Iterable[Sequence]:
-    for start in range(0, len(seq), size):
-        yield seq[start : start + size]
 
 
 def thread_batch(
@@ -50,11 +46,13 @@ def thread_batch(
     root_key: dict[str, str] = {}
     joins: dict[str, int] = {}
 
-    def resolve(ext_id: str) -> tuple[str | None, int | None]:
+    def resolve(ext_id: str) -> None:
         # Walk up within the batch (iteratively: threads can be long) to a stored parent or a root.
-        path = []
+        path: list[str] = []
         current = ext_id
-        seen = set()
+        seen: set[str] = set()
+        key: str | None
+        conv: int | None
         while True:
             if current in root_key:
                 key, conv = root_key[current], None
@@ -79,15 +77,15 @@ def thread_batch(
             if conv is not None:
                 joins[node] = conv
             else:
-                root_key[node] = key  # type: ignore[assignment]
-        return key, conv
+                assert key is not None
+                root_key[node] = key
 
     for item in items:
         resolve(item.external_id)
 
     keys = sorted(set(root_key.values()))
     conv_by_key: dict[str, int] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         for pk, root in Conversation.objects.filter(
             channel=channel, root_external_id__in=chunk
         ).values_list("id", "root_external_id"):
@@ -102,7 +100,7 @@ def thread_batch(
             [_new_conversation(channel, key, members[key]) for key in new_keys], batch_size=500
         )
         if any(c.pk is None for c in created):  # backends without RETURNING
-            for chunk in _chunks(new_keys):
+            for chunk in chunks(new_keys):
                 for pk, root in Conversation.objects.filter(
                     channel=channel, root_external_id__in=chunk
                 ).values_list("id", "root_external_id"):
@@ -121,9 +119,7 @@ def _new_conversation(channel: str, key: str, items: list[ThreadItem]) -> Conver
     return conv
 
 
-def _apply_facts(
-    conv: Conversation, rows: Iterable[tuple[datetime, bool, int | None]]
-) -> None:
+def _apply_facts(conv: Conversation, rows: Iterable[tuple[datetime, bool, int | None]]) -> None:
     """Derive who started, first response and counts from (time, from company, customer)."""
     ordered = sorted(rows, key=lambda r: (r[0], r[1]))
     conv.message_count = len(ordered)
@@ -140,28 +136,40 @@ def _apply_facts(
     conv.customer_id = next((r[2] for r in ordered if not r[1] and r[2] is not None), None)
 
 
-def refresh_conversations(*, conversation_ids: Iterable[int], message_rows: dict[int, list]) -> None:
+def refresh_conversations(
+    *,
+    conversation_ids: Iterable[int],
+    message_rows: dict[int, list[tuple[datetime, bool, int | None]]],
+) -> None:
     """Recompute facts of existing conversations from all their stored messages.
 
     `message_rows` maps conversation id -> [(created_at, is_from_company, customer_id), ...],
     read by the caller (the listening app owns messages).
     """
     ids = sorted(set(conversation_ids))
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         convs = list(Conversation.objects.filter(id__in=chunk))
         for conv in convs:
             _apply_facts(conv, message_rows.get(conv.pk, []))
         Conversation.objects.bulk_update(
             convs,
             [
-                "message_count", "company_message_count", "customer_message_count",
-                "started_at", "last_message_at", "started_by", "first_response_at", "customer",
+                "message_count",
+                "company_message_count",
+                "customer_message_count",
+                "started_at",
+                "last_message_at",
+                "started_by",
+                "first_response_at",
+                "customer",
             ],
             batch_size=500,
         )
 
 
-def absorb_placeholders(*, channel: str, external_ids: Sequence[str], assignment: dict[str, int]) -> dict[int, int]:
+def absorb_placeholders(
+    *, channel: str, external_ids: Sequence[str], assignment: dict[str, int]
+) -> dict[int, int]:
     """Merge conversations that were keyed by a parent which has now arrived elsewhere.
 
     If replies arrived before message P, they were threaded under a conversation keyed by
@@ -170,7 +178,7 @@ def absorb_placeholders(*, channel: str, external_ids: Sequence[str], assignment
     {placeholder id: surviving id}; the caller moves the messages.
     """
     moves: dict[int, int] = {}
-    for chunk in _chunks(list(external_ids)):
+    for chunk in chunks(list(external_ids)):
         for pk, root in Conversation.objects.filter(
             channel=channel, root_external_id__in=chunk
         ).values_list("id", "root_external_id"):

@@ -47,7 +47,9 @@ class Identity(models.Model):
     class Meta:
         verbose_name_plural = "identities"
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="identity_channel_external_id")
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="identity_channel_external_id"
+            )
         ]
         indexes = [models.Index(fields=["channel", "handle"])]
 

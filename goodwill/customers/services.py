@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from goodwill.customers.models import Customer, Identity, Transaction
+from goodwill.utils import chunks
 
 
 @dataclass(slots=True, frozen=True)
@@ -27,11 +28,6 @@ class IdentitySpec:
 class IdentityRef:
     identity_id: int
     customer_id: int | None
-
-
-def _chunks(seq: Sequence, size: int = 900) -> Iterable[Sequence]:
-    for start in range(0, len(seq), size):
-        yield seq[start : start + size]
 
 
 def ensure_identities(*, specs: Iterable[IdentitySpec]) -> dict[tuple[str, str], IdentityRef]:
@@ -106,10 +102,17 @@ def _load_identities(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], I
         by_channel.setdefault(channel, []).append(external_id)
     found: dict[tuple[str, str], Identity] = {}
     for channel, ids in by_channel.items():
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for ident in Identity.objects.filter(channel=channel, external_id__in=chunk).only(
-                "id", "channel", "external_id", "handle", "display_name", "followers",
-                "profile_url", "is_company", "customer_id",
+                "id",
+                "channel",
+                "external_id",
+                "handle",
+                "display_name",
+                "followers",
+                "profile_url",
+                "is_company",
+                "customer_id",
             ):
                 found[(ident.channel, ident.external_id)] = ident
     return found
@@ -141,15 +144,15 @@ def record_transactions(*, specs: Sequence[TransactionSpec]) -> TransactionBatch
     customer_ids = _customers_for(specs)
     existing: dict[str, Transaction] = {}
     ext_ids = [s.external_id for s in specs]
-    for chunk in _chunks(ext_ids):
+    for chunk in chunks(ext_ids):
         for tx in Transaction.objects.filter(external_id__in=chunk):
             existing[tx.external_id] = tx
     new: list[Transaction] = []
     changed: list[Transaction] = []
     for spec in specs:
         customer_id = customer_ids[_customer_key(spec)]
-        tx = existing.get(spec.external_id)
-        if tx is None:
+        found = existing.get(spec.external_id)
+        if found is None:
             new.append(
                 Transaction(
                     customer_id=customer_id,
@@ -160,8 +163,12 @@ def record_transactions(*, specs: Sequence[TransactionSpec]) -> TransactionBatch
                 )
             )
             continue
+        tx = found
         if (tx.customer_id, tx.occurred_at, tx.amount, tx.currency) == (
-            customer_id, spec.occurred_at, spec.amount, spec.currency
+            customer_id,
+            spec.occurred_at,
+            spec.amount,
+            spec.currency,
         ):
             result.unchanged += 1
             continue
@@ -189,10 +196,12 @@ def _customers_for(specs: Sequence[TransactionSpec]) -> dict[tuple[str, str], in
     ext_ids = sorted(v for k, v in keys if k == "external_id")
     emails = sorted(v for k, v in keys if k == "email")
     found: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(ext_ids):
-        for pk, ext in Customer.objects.filter(external_id__in=chunk).values_list("id", "external_id"):
-            found[("external_id", ext)] = pk
-    for chunk in _chunks(emails):
+    for chunk in chunks(ext_ids):
+        for pk, ext in Customer.objects.filter(external_id__in=chunk).values_list(
+            "id", "external_id"
+        ):
+            found[("external_id", ext or "")] = pk
+    for chunk in chunks(emails):
         # A merged-away customer keeps its email; prefer the surviving record.
         rows = (
             Customer.objects.filter(email__in=chunk)
@@ -200,7 +209,7 @@ def _customers_for(specs: Sequence[TransactionSpec]) -> dict[tuple[str, str], in
             .values_list("id", "email", "merged_into_id")
         )
         for pk, email, merged_into in rows:
-            found.setdefault(("email", email.lower()), merged_into or pk)
+            found.setdefault(("email", (email or "").lower()), merged_into or pk)
     missing = [k for k in keys if k not in found]
     if missing:
         created = Customer.objects.bulk_create(

@@ -64,7 +64,9 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="message_channel_external_id")
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="message_channel_external_id"
+            )
         ]
         indexes = [
             models.Index(fields=["created_at"]),
@@ -94,7 +96,9 @@ class Label(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["message", "field", "origin"], name="label_once_per_origin")
+            models.UniqueConstraint(
+                fields=["message", "field", "origin"], name="label_once_per_origin"
+            )
         ]
 
     def __str__(self) -> str:

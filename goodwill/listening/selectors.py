@@ -9,7 +9,7 @@ from goodwill.listening.models import Message
 
 def messages_per_channel() -> dict[str, int]:
     rows = Message.objects.values_list("channel").annotate(n=Count("id")).order_by("channel")
-    return {channel: n for channel, n in rows}
+    return dict(rows)
 
 
 def message_count() -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import transaction
 
@@ -11,23 +12,29 @@ from goodwill.conversations import services as conversation_services
 from goodwill.customers import services as customer_services
 from goodwill.listening.models import Label, Message, Source
 from goodwill.listening.types import BatchResult, MessageItem
+from goodwill.utils import chunks
 
 log = logging.getLogger(__name__)
 
 _MESSAGE_FIELDS = (
-    "author", "is_from_company", "text", "created_at", "url", "in_reply_to", "likes",
-    "shares", "replies", "language", "raw", "content_hash",
+    "author",
+    "is_from_company",
+    "text",
+    "created_at",
+    "url",
+    "in_reply_to",
+    "likes",
+    "shares",
+    "replies",
+    "language",
+    "raw",
+    "content_hash",
 )
 
 
 def get_or_create_source(*, name: str, channel: str, kind: str = "file") -> Source:
     source, _ = Source.objects.get_or_create(name=name, defaults={"channel": channel, "kind": kind})
     return source
-
-
-def _chunks(seq: Sequence, size: int = 900) -> Iterable[Sequence]:
-    for start in range(0, len(seq), size):
-        yield seq[start : start + size]
 
 
 @transaction.atomic
@@ -98,13 +105,18 @@ def _existing(items: Sequence[MessageItem]) -> dict[tuple[str, str], Message]:
         by_channel.setdefault(item.channel, []).append(item.external_id)
     found: dict[tuple[str, str], Message] = {}
     for channel, ids in by_channel.items():
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for msg in Message.objects.filter(channel=channel, external_id__in=chunk):
                 found[(msg.channel, msg.external_id)] = msg
     return found
 
 
-def _fill(msg: Message, item: MessageItem, digest: str, identities: dict) -> None:
+def _fill(
+    msg: Message,
+    item: MessageItem,
+    digest: str,
+    identities: dict[tuple[str, str], customer_services.IdentityRef],
+) -> None:
     ref = identities[(item.channel, item.author_id)]
     msg.author_id = ref.identity_id
     msg.is_from_company = item.is_from_company
@@ -121,13 +133,13 @@ def _fill(msg: Message, item: MessageItem, digest: str, identities: dict) -> Non
 def _store_new(
     channel: str,
     group: list[tuple[MessageItem, str]],
-    identities: dict,
+    identities: dict[tuple[str, str], customer_services.IdentityRef],
     source: Source | None,
     created: list[Message],
 ) -> set[int]:
     parents = sorted({i.in_reply_to for i, _ in group if i.in_reply_to})
     parent_conversations: dict[str, int | None] = {}
-    for chunk in _chunks(parents):
+    for chunk in chunks(parents):
         for ext, conv in Message.objects.filter(channel=channel, external_id__in=chunk).values_list(
             "external_id", "conversation_id"
         ):
@@ -157,7 +169,9 @@ def _store_new(
         rows.append(msg)
     created.extend(Message.objects.bulk_create(rows, batch_size=500))
     moves = conversation_services.absorb_placeholders(
-        channel=channel, external_ids=[i.external_id for i, _ in group], assignment=plan.conversation_ids
+        channel=channel,
+        external_ids=[i.external_id for i, _ in group],
+        assignment=plan.conversation_ids,
     )
     touched = set(plan.touched_existing)
     for placeholder, target in moves.items():
@@ -170,12 +184,12 @@ def _store_new(
 
 
 def _refresh(conversation_ids: set[int]) -> None:
-    rows: dict[int, list] = {}
+    rows: dict[int, list[tuple[datetime, bool, int | None]]] = {}
     ids = sorted(conversation_ids)
-    for chunk in _chunks(ids):
-        for conv, at, company, customer in Message.objects.filter(conversation_id__in=chunk).values_list(
-            "conversation_id", "created_at", "is_from_company", "author__customer_id"
-        ):
+    for chunk in chunks(ids):
+        for conv, at, company, customer in Message.objects.filter(
+            conversation_id__in=chunk
+        ).values_list("conversation_id", "created_at", "is_from_company", "author__customer_id"):
             rows.setdefault(conv, []).append((at, company, customer))
     conversation_services.refresh_conversations(conversation_ids=ids, message_rows=rows)
 

@@ -53,7 +53,9 @@ class MessageItem:
             self.language,
             "1" if self.is_from_company else "0",
         )
-        return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return hashlib.blake2b(
+            "\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16
+        ).hexdigest()
 
 
 @dataclass(slots=True)

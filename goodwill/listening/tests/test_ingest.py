@@ -12,7 +12,9 @@ from goodwill.listening.types import MessageItem
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def item(ext: str, author: str, minutes: int, reply_to: str = "", company: bool = False, text: str = "hi") -> MessageItem:
+def item(
+    ext: str, author: str, minutes: int, reply_to: str = "", company: bool = False, text: str = "hi"
+) -> MessageItem:
     return MessageItem(
         channel="x",
         external_id=ext,
@@ -27,7 +29,9 @@ def item(ext: str, author: str, minutes: int, reply_to: str = "", company: bool 
 
 @pytest.mark.django_db
 def test_replies_before_their_parent_end_up_in_one_thread() -> None:
-    ingest_batch(source=None, items=[item("3", "acme", 5, "2", company=True), item("2", "bob", 1, "1")])
+    ingest_batch(
+        source=None, items=[item("3", "acme", 5, "2", company=True), item("2", "bob", 1, "1")]
+    )
     ingest_batch(source=None, items=[item("1", "al", 0, text="<script>alert(1)</script>")])
     conv = Conversation.objects.get()
     assert conv.root_external_id == "1"
