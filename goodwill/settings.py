@@ -51,7 +51,10 @@ INSTALLED_APPS = [
     "goodwill.customers",
     "goodwill.conversations",
     "goodwill.listening",
+    "goodwill.value",
     "goodwill.insights",
+    "goodwill.web",
+    "goodwill.demo",
 ]
 
 MIDDLEWARE = [
