@@ -13,7 +13,7 @@ from typing import Any
 from celery import Task
 from django.conf import settings
 from django.db import transaction
-from django.db.utils import OperationalError
+from django.db.utils import IntegrityError, OperationalError
 
 from goodwill.celery import app
 from goodwill.listening.models import Source
@@ -78,7 +78,10 @@ def item_from_dict(data: dict[str, Any], *, position: int = 0) -> MessageItem:
 
 @app.task(
     bind=True,
-    autoretry_for=(OperationalError,),
+    # OperationalError: a locked SQLite file, a PostgreSQL restart. IntegrityError: two
+    # deliveries of one batch racing for the same unique keys; the retry finds the rows stored
+    # and changes nothing.
+    autoretry_for=(OperationalError, IntegrityError),
     retry_backoff=True,
     max_retries=5,
     acks_late=True,
@@ -88,7 +91,8 @@ def ingest_items(
 ) -> dict[str, int]:
     """Ingest one batch of item dicts (see item_to_dict) for a source; safe to run twice.
 
-    Retries with backoff on database OperationalError (locked SQLite, a PostgreSQL restart).
+    Retries with backoff (up to 5 times) on transient database errors; a malformed item fails
+    at once with a ValueError naming it.
     Returns the batch's created/updated/unchanged counts.
     """
     parsed: dict[tuple[str, str], MessageItem] = {}

@@ -11,14 +11,16 @@ from celery.signals import task_postrun
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections, transaction
+from django.db.utils import IntegrityError, OperationalError
 from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from goodwill.celery import app
 from goodwill.conversations.models import Conversation
+from goodwill.listening import tasks
 from goodwill.listening.models import Message
-from goodwill.listening.services import get_or_create_source
+from goodwill.listening.services import get_or_create_source, ingest_batch
 from goodwill.listening.tasks import enqueue_ingest, ingest_items, item_from_dict, item_to_dict
 from goodwill.listening.types import LabelItem, MessageItem
 
@@ -186,6 +188,67 @@ def test_enqueue_in_a_rolled_back_transaction_sends_nothing() -> None:
     assert Message.objects.count() == 3
 
 
+@pytest.fixture
+def eager_retries() -> Iterator[None]:
+    """Let eager runs retry: with task_eager_propagates on, Celery raises Retry instead."""
+    saved = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    try:
+        yield
+    finally:
+        app.conf.task_eager_propagates = saved
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_retries")
+@pytest.mark.parametrize("error", [OperationalError, IntegrityError])
+def test_transient_database_errors_are_retried(
+    monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    calls: list[int] = []
+
+    def flaky(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) < 3:
+            raise error("database is locked")
+        return ingest_batch(**kwargs)
+
+    monkeypatch.setattr(tasks, "ingest_batch", flaky)
+    result = ingest_items.delay(None, [item_to_dict(i) for i in thread(2)]).get()
+    assert (len(calls), result["created"]) == (3, 2)
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_retries")
+def test_retries_stop_after_five(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def broken(**kwargs: Any) -> Any:
+        calls.append(1)
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(tasks, "ingest_batch", broken)
+    with pytest.raises(OperationalError, match="database is locked"):
+        ingest_items.delay(None, [item_to_dict(i) for i in thread(2)]).get()
+    assert len(calls) == 6  # the first run and five retries
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_retries")
+def test_bad_items_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def counted(data: dict[str, Any], *, position: int = 0) -> MessageItem:
+        calls.append(position)
+        return item_from_dict(data, position=position)
+
+    monkeypatch.setattr(tasks, "item_from_dict", counted)
+    with pytest.raises(ValueError, match="item 0 \\(x:1\\): created_at is missing"):
+        ingest_items.delay(None, [{"channel": "x", "external_id": "1"}]).get()
+    assert calls == [0]
+
+
 # -- the worker command ----------------------------------------------------------------
 
 
@@ -214,7 +277,13 @@ def test_worker_passes_its_options_to_celery(monkeypatch: pytest.MonkeyPatch) ->
 def redis_app(redis_url: str) -> Iterator[str]:
     """Point the Celery app at Redis for one test, with a private queue; restore afterwards."""
     queue = f"goodwill-test-{uuid.uuid4().hex}"
-    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    keys = (
+        "broker_url",
+        "result_backend",
+        "task_always_eager",
+        "task_default_queue",
+        "worker_hijack_root_logger",
+    )
     saved = {key: app.conf[key] for key in keys}
 
     def reset_clients() -> None:
@@ -233,6 +302,7 @@ def redis_app(redis_url: str) -> Iterator[str]:
         result_backend=redis_url,
         task_always_eager=False,
         task_default_queue=queue,
+        worker_hijack_root_logger=False,  # leave pytest's log capture alone
     )
     reset_clients()
     task_postrun.connect(close_worker_connections, weak=False)
