@@ -135,6 +135,12 @@ def _tap(lines: Iterable[str], buffer: list[str]) -> Iterator[str]:
         yield line
 
 
+def _without_eol(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith(("\n", "\r")) else text
+
+
 def csv_records(
     stream: IO[str], *, required: Sequence[str], one_of: Sequence[str] = ()
 ) -> Iterator[Record]:
@@ -179,7 +185,7 @@ def csv_records(
         except StopIteration:
             return
         except csv.Error as exc:
-            raw = "".join(buffer)
+            raw = _without_eol("".join(buffer))
             message = str(exc)
             if "unexpected end of data" in message:
                 message = (
@@ -190,7 +196,7 @@ def csv_records(
                 message = f"not valid CSV: {message}"
             yield Record(line, {}, raw, BadValue(RECORD, message))
         else:
-            raw = "".join(buffer)
+            raw = _without_eol("".join(buffer))
             if not row:
                 pass  # a blank line
             elif len(row) == width:
@@ -579,8 +585,14 @@ class Importer(Generic[T]):
     def _flush(self, batch: list[_Pending[T]], rejects: _Rejects) -> None:
         try:
             counts = self.store([p.item for p in batch])
-        except DatabaseError:
-            if len(batch) == 1 or self.strict:
+        except DatabaseError as exc:
+            if self.strict:
+                lines = f"lines {batch[0].line}-{batch[-1].line}"
+                raise ImportFailed(
+                    f"{lines}: the database refused the batch ({exc}); nothing was stored",
+                    summary=self.summary,
+                ) from exc
+            if len(batch) == 1:
                 raise
             # Find the rows the database refuses, store the rest.
             for pending in batch:
