@@ -71,3 +71,31 @@ def set_roles(*, user: Any, roles: list[str], actor: Any) -> None:
     groups = [Group.objects.get_or_create(name=r)[0] for r in roles]
     user.groups.set(groups)
     audit(actor=actor, action="user.set_roles", target=user, data={"roles": sorted(roles)})
+
+
+@transaction.atomic
+def create_staff_user(
+    *, username: str, password: str, roles: list[str], actor: Any = None, first_name: str = ""
+) -> Any:
+    """Create a staff login with `roles`, or bring an existing one in line; idempotent.
+
+    The admin role also makes the user a Django superuser (the admin site needs it).
+    """
+    from django.contrib.auth import get_user_model
+
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValueError(f"roles: unknown role(s) {', '.join(sorted(unknown))}")
+    user, created = get_user_model().objects.get_or_create(username=username)
+    user.is_staff = True
+    user.is_active = True
+    user.is_superuser = Role.ADMIN in roles
+    if first_name:
+        user.first_name = first_name
+    if created or not user.check_password(password):
+        user.set_password(password)
+    user.save()
+    set_roles(user=user, roles=roles, actor=actor)
+    if created:
+        audit(actor=actor, action="user.create", target=user, data={"roles": sorted(roles)})
+    return user
