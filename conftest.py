@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Shared fixtures for view, API and browser tests (user, signed_in, api_client).
+pytest_plugins = ["goodwill.web.tests.helpers"]
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 

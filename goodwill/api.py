@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
 
 from goodwill.accounts import services as account_services
+
+MAX_PAGE = 500
 
 
 class TokenAuth(HttpBearer):
@@ -20,10 +24,44 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
+class Page(LimitOffsetPagination):
+    """`limit` (1-500, default 50) and `offset`; the answer is `{"items": [...], "count": N}`."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")
+        offset: int = Field(0, ge=0, description="How many items to skip.")
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Query datetimes without an offset are taken as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 api = NinjaAPI(
     title="Goodwill API",
     version="1",
-    description="Social CRM API. Authenticate with `Authorization: Bearer <token>`.",
+    description=(
+        "Social CRM API. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `goodwill token create --user NAME --name PURPOSE`). "
+        "Lists take `limit` and `offset` and answer `{items, count}`; times are ISO 8601 "
+        "(without an offset, UTC). Bad parameters get a 422 naming the field."
+    ),
     auth=TokenAuth(),
     urls_namespace="api",
 )
+
+
+def _mount_routers() -> None:
+    # Imported here: the app routers use Page and aware from this module.
+    from goodwill.conversations.api import router as conversations
+    from goodwill.customers.api import router as customers
+    from goodwill.listening.api import router as messages
+
+    api.add_router("/messages", messages)
+    api.add_router("/customers", customers)
+    api.add_router("/conversations", conversations)
+
+
+_mount_routers()

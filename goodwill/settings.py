@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+
+# Lets typed generics such as admin.ModelAdmin[Message] work at run time too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 GOODWILL_HOME = Path(os.environ.get("GOODWILL_HOME", "var")).resolve()
@@ -46,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "template_partials",
     "goodwill.accounts",
     "goodwill.events",
     "goodwill.customers",
@@ -122,6 +127,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = GOODWILL_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns (an error in tests) when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the finders when collectstatic has not run (demo, tests).
 WHITENOISE_USE_FINDERS = True

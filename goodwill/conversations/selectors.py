@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import DurationField, ExpressionWrapper, F
+from django.db.models import DurationField, ExpressionWrapper, F, QuerySet
 
 from goodwill.conversations.models import Conversation, Speaker
 
@@ -53,3 +53,29 @@ def first_response_facts(
         customer_started=started.count(),
         response_seconds=[w.total_seconds() for w in waits.iterator(chunk_size=10_000)],
     )
+
+
+def filter_conversations(
+    *,
+    channel: str = "",
+    status: str = "",
+    customer_id: int | None = None,
+    started_by: str = "",
+) -> QuerySet[Conversation]:
+    """Conversations, most recently active first, with their customer loaded."""
+    qs = Conversation.objects.select_related("customer").order_by(
+        F("last_message_at").desc(nulls_last=True), "-id"
+    )
+    if channel:
+        qs = qs.filter(channel=channel)
+    if status:
+        qs = qs.filter(status=status)
+    if started_by:
+        qs = qs.filter(started_by=started_by)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs
+
+
+def get_conversation(conversation_id: int) -> Conversation | None:
+    return Conversation.objects.select_related("customer").filter(pk=conversation_id).first()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, QuerySet
 
 from goodwill.listening.models import Message
 
@@ -14,3 +17,63 @@ def messages_per_channel() -> dict[str, int]:
 
 def message_count() -> int:
     return Message.objects.count()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilters:
+    """What the messages list and API filter on. Empty values mean "any".
+
+    `since` is inclusive and `until` exclusive; `author` is a handle (a leading @ is ignored,
+    case-insensitive); `q` is a case-insensitive substring of the text.
+    """
+
+    channel: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    author: str = ""
+    q: str = ""
+    is_from_company: bool | None = None
+    customer_id: int | None = None
+    conversation_id: int | None = None
+
+
+def filter_messages(filters: MessageFilters) -> QuerySet[Message]:
+    """Messages newest first with their author loaded (one query per page, whatever its size)."""
+    qs = Message.objects.select_related("author").order_by("-created_at", "-id")
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.since is not None:
+        qs = qs.filter(created_at__gte=filters.since)
+    if filters.until is not None:
+        qs = qs.filter(created_at__lt=filters.until)
+    author = filters.author.strip().lstrip("@")
+    if author:
+        qs = qs.filter(author__handle__iexact=author)
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(text__icontains=q)
+    if filters.is_from_company is not None:
+        qs = qs.filter(is_from_company=filters.is_from_company)
+    if filters.customer_id is not None:
+        qs = qs.filter(author__customer_id=filters.customer_id)
+    if filters.conversation_id is not None:
+        qs = qs.filter(conversation_id=filters.conversation_id)
+    return qs
+
+
+def get_message(message_id: int) -> Message | None:
+    return Message.objects.select_related("author").filter(pk=message_id).first()
+
+
+def conversation_messages(conversation_id: int) -> list[Message]:
+    """The thread in the order it was written."""
+    return list(
+        Message.objects.select_related("author")
+        .filter(conversation_id=conversation_id)
+        .order_by("created_at", "id")
+    )
+
+
+def customer_messages(customer_id: int, *, limit: int = 20) -> list[Message]:
+    """A customer's most recent messages on every channel."""
+    return list(filter_messages(MessageFilters(customer_id=customer_id))[:limit])

@@ -1,0 +1,80 @@
+"""Read endpoints for messages: GET /api/messages and /api/messages/{id}."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from goodwill.api import Page, aware
+from goodwill.core import Channel
+from goodwill.listening import selectors
+
+router = Router(tags=["messages"])
+
+
+class AuthorOut(Schema):
+    id: int
+    channel: str
+    external_id: str
+    handle: str
+    display_name: str
+    followers: int | None
+    customer_id: int | None
+
+
+class MessageOut(Schema):
+    id: int
+    channel: str
+    external_id: str
+    author: AuthorOut | None
+    is_from_company: bool
+    text: str
+    created_at: datetime
+    url: str
+    in_reply_to: str
+    conversation_id: int | None
+    likes: int
+    shares: int
+    replies: int
+    language: str
+    sentiment: str
+    intent: str
+
+
+class MessageQuery(Schema):
+    channel: Channel | None = Field(None, description="Only this channel.")
+    since: datetime | None = Field(None, description="Created at or after (ISO 8601).")
+    until: datetime | None = Field(None, description="Created before (ISO 8601).")
+    author: str | None = Field(None, max_length=255, description="Author handle (@ optional).")
+    conversation: int | None = Field(None, ge=1, description="Conversation id.")
+    customer: int | None = Field(None, ge=1, description="Customer id (any of their identities).")
+    q: str | None = Field(None, max_length=200, description="Substring of the text.")
+    is_from_company: bool | None = Field(None, description="Company (true) or customers (false).")
+
+
+@router.get("", response=list[MessageOut], summary="List messages, newest first")
+@paginate(Page)
+def list_messages(request: HttpRequest, filters: Query[MessageQuery]) -> Any:
+    return selectors.filter_messages(
+        selectors.MessageFilters(
+            channel=filters.channel.value if filters.channel else "",
+            since=aware(filters.since),
+            until=aware(filters.until),
+            author=filters.author or "",
+            q=filters.q or "",
+            is_from_company=filters.is_from_company,
+            customer_id=filters.customer,
+            conversation_id=filters.conversation,
+        )
+    )
+
+
+@router.get("/{message_id}", response=MessageOut, summary="One message")
+def get_message(request: HttpRequest, message_id: int) -> Any:
+    message = selectors.get_message(message_id)
+    if message is None:
+        raise HttpError(404, f"message {message_id} not found")
+    return message
