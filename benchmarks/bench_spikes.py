@@ -126,6 +126,125 @@ def generate(n_series: int, weeks: int, seed: int) -> list[Series]:
     return out
 
 
+def quiet_topic_incidents(
+    n_series: int, weeks: int, seed: int
+) -> tuple[NDArray[np.float64], list[tuple[int, int, NDArray[np.float64]]]]:
+    """The demo world's incident shape on a quiet topic stream (0.05 to 1 message an hour).
+
+    A spark of about one extra message an hour grows exponentially to 50-300 an hour over
+    24-48 hours, then decays. Returns the counts (hours x series) and, per series, the
+    incident's (start, peak, expected excess from start to the end of its decay).
+    """
+    rng = np.random.default_rng(seed)
+    n = weeks * 168
+    columns = []
+    incidents = []
+    for _ in range(n_series):
+        level = float(rng.uniform(0.05, 1.0))
+        mean = _seasonal_mean(rng, level, n)
+        growth = int(rng.integers(24, 49))
+        peak = float(rng.uniform(50, 300))
+        rise = np.exp(math.log(peak) * np.arange(growth + 1) / growth)
+        tail = math.ceil(3.0 * math.log2(peak / 0.5))
+        excess = np.concatenate([rise, peak * 0.5 ** (np.arange(1, tail + 1) / 3.0)])
+        start = int(rng.integers((WARMUP_WEEKS + 1) * 168, n - len(excess)))
+        mean[start : start + len(excess)] += excess
+        kappa = float(rng.choice([0.0, 0.05, 0.2]))
+        lam = rng.gamma(1 / kappa, mean * kappa) if kappa > 0 else mean
+        columns.append(rng.poisson(lam).astype(np.float64))
+        incidents.append((start, start + growth, excess))
+    return np.stack(columns, axis=1), incidents
+
+
+def evaluate_incidents(
+    incidents: Sequence[tuple[int, int, NDArray[np.float64]]], alarms: NDArray[np.bool_]
+) -> dict[str, float]:
+    """Share of incidents caught in the first 10% of their growth time, and other timings."""
+    time_share = []
+    early_time = early_excess = false = 0
+    for col, (start, peak, excess) in enumerate(incidents):
+        flags = alarms[:, col]
+        growth = peak - start
+        hits = np.flatnonzero(flags[start : start + len(excess)])
+        if hits.size:
+            first = int(hits[0])
+            time_share.append(min(first / growth, 1.0))
+            early_time += first <= 0.1 * growth
+            early_excess += first <= growth and excess[first] <= 0.1 * excess[growth]
+        outside = flags.copy()
+        outside[: WARMUP_WEEKS * 168] = False
+        outside[start : start + len(excess) + GRACE] = False
+        idx = np.flatnonzero(outside)
+        false += 0 if idx.size == 0 else 1 + int(np.sum(np.diff(idx) > CLUSTER_GAP))
+    count = max(len(incidents), 1)
+    return {
+        "time_share": _median(time_share) if time_share else 1.0,
+        "early_time": early_time / count,
+        "early_excess": early_excess / count,
+        "false": float(false),
+    }
+
+
+def demo_incident_streams(seeds: Sequence[int]) -> list[dict[str, Any]]:
+    """Hourly counts around the demo world's planted incident, for each seed.
+
+    Two streams per world: the incident's topic (customer messages whose template topic is
+    "payment", standing in for the topic classifier) and a broader "money" stream (payment,
+    refund and fees) where the spark is mixed with everyday traffic.
+    """
+    from goodwill.demo.generator import generate as generate_world
+
+    out = []
+    for seed in seeds:
+        world = generate_world(seed=seed)
+        incident = world.truth.incident
+        stamps = np.array([m.created_at.timestamp() for m in world.messages])
+        customer = np.array([not m.is_from_company for m in world.messages])
+        topics = np.array([t.topic for t in world.message_truth])
+        first = stamps.min() // HOUR * HOUR
+        edges = np.arange(first, stamps.max() // HOUR * HOUR + 2 * HOUR, HOUR)
+        for name, chosen in (("topic", ("payment",)), ("money", ("payment", "refund", "fees"))):
+            pick = customer & np.isin(topics, chosen)
+            counts, _ = np.histogram(stamps[pick], edges)
+            out.append(
+                {
+                    "stream": name,
+                    "times": edges[:-1].astype(np.float64),
+                    "counts": counts.astype(np.float64),
+                    "start": incident.hour0.timestamp(),
+                    "deadline": incident.growth_10pct_at.timestamp(),
+                    "peak": incident.peak.timestamp(),
+                }
+            )
+    return out
+
+
+def evaluate_demo(
+    streams: Sequence[dict[str, Any]], alarms: Sequence[NDArray[np.bool_]]
+) -> dict[str, float]:
+    """An hourly alarm is raised when its bucket closes: bucket start + 1 h."""
+    in_time = 0
+    hours: list[float] = []
+    false = 0
+    for stream, flags in zip(streams, alarms, strict=True):
+        times = stream["times"]
+        raised = times + HOUR
+        during = (times >= stream["start"]) & (times < stream["peak"] + 24 * HOUR)
+        hits = np.flatnonzero(flags & during)
+        if hits.size:
+            at = float(raised[hits[0]])
+            hours.append((at - stream["start"]) / HOUR)
+            in_time += at <= stream["deadline"]
+        before = flags & (times >= times[0] + WARMUP_WEEKS * 168 * HOUR) & (times < stream["start"])
+        idx = np.flatnonzero(before)
+        false += 0 if idx.size == 0 else 1 + int(np.sum(np.diff(idx) > CLUSTER_GAP))
+    return {
+        "in_time": in_time / max(len(streams), 1),
+        "hours": _median(hours) if hours else math.inf,
+        "false": float(false),
+    }
+
+
 def windowed_gaussian(
     values: NDArray[np.float64], window: int = 168, z: float = 3.0
 ) -> NDArray[np.bool_]:
@@ -237,6 +356,7 @@ def run(args: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--seed", type=int, default=20240101)
     parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--demo-seeds", default="0,1,2", help="'' to skip the demo world")
     opts, _ = parser.parse_known_args(list(args) if args is not None else [])
 
     series = generate(opts.series, opts.weeks, opts.seed)
@@ -323,6 +443,76 @@ def run(args: Sequence[str] | None = None) -> list[dict[str, Any]]:
             mb,
         )
     )
+    quiet, incidents = quiet_topic_incidents(max(opts.series // 2, 1), opts.weeks, opts.seed + 1)
+    q_times = START + HOUR * np.arange(quiet.shape[0], dtype=np.float64)
+    _, _, q_ours = detect_matrix(q_times, quiet, config=config)
+    q_o = evaluate_incidents(incidents, q_ours)
+    q_b = evaluate_incidents(incidents, windowed_gaussian(quiet))
+    q_note = f"{len(incidents)} quiet topics (0.05-1/h), spark grows to 50-300/h in 24-48 h"
+    rows += [
+        _row(
+            "incident: fired in first 10% of growth time",
+            q_o["early_time"],
+            q_b["early_time"],
+            q_note,
+            mb,
+        ),
+        _row(
+            "incident: fired before 10% of peak excess",
+            q_o["early_excess"],
+            q_b["early_excess"],
+            "share of incidents",
+            mb,
+        ),
+        _row(
+            "incident: growth time elapsed at first alarm",
+            q_o["time_share"],
+            q_b["time_share"],
+            "median share (lower is better)",
+            mb,
+        ),
+        _row(
+            "incident: false alarms elsewhere",
+            q_o["false"],
+            q_b["false"],
+            "alarm clusters outside the incident (lower is better)",
+            mb,
+        ),
+    ]
+    if opts.demo_seeds:
+        seeds = [int(x) for x in opts.demo_seeds.split(",")]
+        streams = demo_incident_streams(seeds)
+        for kind in ("topic", "money"):
+            chosen = [s for s in streams if s["stream"] == kind]
+            ours_flags = [
+                detect_matrix(s["times"], s["counts"], config=config)[2][:, 0] for s in chosen
+            ]
+            base_flags = [windowed_gaussian(s["counts"][:, None])[:, 0] for s in chosen]
+            d_o, d_b = evaluate_demo(chosen, ours_flags), evaluate_demo(chosen, base_flags)
+            label = "payment topic" if kind == "topic" else "payment+refund+fees"
+            rows += [
+                _row(
+                    f"demo incident ({label}): fired in first 10% of growth",
+                    d_o["in_time"],
+                    d_b["in_time"],
+                    f"seeds {opts.demo_seeds}; alarm counted when its hour closes",
+                    mb,
+                ),
+                _row(
+                    f"demo incident ({label}): hours to first alarm",
+                    d_o["hours"],
+                    d_b["hours"],
+                    "median from the first incident message's hour",
+                    mb,
+                ),
+                _row(
+                    f"demo incident ({label}): false alarms before",
+                    d_o["false"],
+                    d_b["false"],
+                    "alarm clusters from week 3 to the incident",
+                    mb,
+                ),
+            ]
     rows.append(
         _row(
             "spikes throughput (points/s)",

@@ -76,7 +76,7 @@ Floats = NDArray[np.float64]
 class SpikeConfig:
     """Tuning of :class:`SpikeDetector`; the defaults are the benchmarked ones."""
 
-    threshold: float = 4.0
+    threshold: float = 3.5
     """Alarm when anomaly_score >= threshold (about once in 10**threshold buckets by chance)."""
     level_half_life: float = 2 * DAY
     """Half-life of the overall level; also at least ``10`` bucket widths."""
