@@ -271,6 +271,17 @@ def _text_problem(text: str, *, from_bytes: bool) -> str | None:
     return f"contains a lone surrogate (U+{ord(char):04X}), which is not valid Unicode text"
 
 
+def _may_hold_bad_text(record: Record) -> bool:
+    """A cheap scan of the raw record: most records cannot hold a NUL, a surrogate or an
+    undecodable byte, and then the field-by-field search is skipped."""
+    raw = record.raw
+    if not record.from_bytes and "\\u" in raw:
+        return True  # JSON escapes can spell NUL or a lone surrogate
+    if raw.isascii():
+        return "\x00" in raw
+    return _BAD_CHAR.search(raw) is not None
+
+
 def find_bad_text(values: Mapping[str, Any], *, from_bytes: bool = True) -> BadValue | None:
     """The first field holding text no database can store verbatim (NUL, lone surrogates) or
     bytes that were not UTF-8. Nested JSON values are searched too (they go to `raw`)."""
@@ -321,17 +332,17 @@ def text_value(
     strip: bool = True,
 ) -> str:
     """A string field. Numbers in JSON are accepted for ids; `strip=False` keeps it verbatim."""
-    if name not in values or values[name] is None:
-        if required:
-            raise BadValue(name, "missing")
-        return ""
-    value = values[name]
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise BadValue(name, f"must be a string, not {type(value).__name__}")
-    text = str(value)
-    if strip:
-        text = text.strip()
-    if required and not text.strip():
+    value = values.get(name)
+    if type(value) is not str:  # the common case first: CSV values are always str
+        if value is None:
+            if required:
+                raise BadValue(name, "missing")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise BadValue(name, f"must be a string, not {type(value).__name__}")
+        value = str(value)
+    text: str = value.strip() if strip else value
+    if required and not (text if strip else text.strip()):
         raise BadValue(name, "empty")
     if max_length is not None and len(text) > max_length:
         raise BadValue(name, f"too long: {len(text):,} characters (at most {max_length:,})")
@@ -345,6 +356,11 @@ def count_value(values: Mapping[str, Any], name: str, *, maximum: int = 2**31 - 
     """A non-negative whole number (a count); '' or null is None. '12.0' (as spreadsheets and
     pandas write whole numbers) is accepted, '12.5' and '-1' are not."""
     value = values.get(name)
+    if type(value) is str and value.isdigit() and value.isascii():  # the common case
+        number = int(value)
+        if number > maximum:
+            raise BadValue(name, f"too large: {number} (at most {maximum})")
+        return number
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -540,7 +556,9 @@ class Importer(Generic[T]):
         batch: list[_Pending[T]] = []
         for record in records:
             summary.read += 1
-            problem = record.problem or find_bad_text(record.values, from_bytes=record.from_bytes)
+            problem = record.problem
+            if problem is None and _may_hold_bad_text(record):
+                problem = find_bad_text(record.values, from_bytes=record.from_bytes)
             item: T | None = None
             if problem is None:
                 try:

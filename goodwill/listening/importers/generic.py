@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from goodwill.core import normalise_channel
@@ -33,6 +34,20 @@ KNOWN = frozenset(REQUIRED + OPTIONAL)
 ID_LENGTH = 255
 
 
+@lru_cache(maxsize=256)
+def _channel(name: str) -> str:
+    try:
+        return normalise_channel(name)
+    except ValueError as exc:
+        raise BadValue("channel", str(exc)) from None
+
+
+def _extra(values: Mapping[str, Any]) -> dict[str, Any]:
+    if KNOWN.issuperset(values):
+        return {}
+    return {k: v for k, v in values.items() if k not in KNOWN and v not in ("", None)}
+
+
 def parse(record: Record) -> MessageItem:
     return parse_values(record.values)
 
@@ -44,11 +59,7 @@ def parse_values(values: Mapping[str, Any]) -> MessageItem:
     whitespace. Columns outside the schema are kept in the message's raw payload.
     """
     external_id = text_value(values, "external_id", required=True, max_length=ID_LENGTH)
-    channel_name = text_value(values, "channel", required=True)
-    try:
-        channel = normalise_channel(channel_name)
-    except ValueError as exc:
-        raise BadValue("channel", str(exc)) from None
+    channel = _channel(text_value(values, "channel", required=True))
     handle = text_value(values, "author_handle", required=True, max_length=ID_LENGTH)
     created_at = aware_datetime_value(values, "created_at")
     if "text" not in values or values["text"] is None:
@@ -73,5 +84,5 @@ def parse_values(values: Mapping[str, Any]) -> MessageItem:
         followers=count_value(values, "followers", maximum=2**63 - 1),
         language=text_value(values, "language", max_length=16),
         is_from_company=bool_value(values, "is_company") or False,
-        raw={k: v for k, v in values.items() if k not in KNOWN and v not in ("", None)},
+        raw=_extra(values),
     )
