@@ -29,8 +29,16 @@ class Message(models.Model):
     channel = models.CharField(max_length=32, choices=Channel.choices)
     external_id = models.CharField(max_length=255)
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL)
+    # No single-column index on author or conversation: the (author, created_at) and
+    # (conversation, created_at) indexes below serve those lookups, and each extra index
+    # costs ingest ~1.5 us a message (benchmarks/README.md).
     author = models.ForeignKey(
-        "customers.Identity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Identity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     is_from_company = models.BooleanField(default=False)
     text = models.TextField()
@@ -43,6 +51,7 @@ class Message(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     likes = models.PositiveIntegerField(default=0)
     shares = models.PositiveIntegerField(default=0)
