@@ -444,11 +444,11 @@ def amount_value(values: Mapping[str, Any], name: str, *, max_digits: int = 14) 
         raise BadValue(name, f"{text!r} is not a finite number")
     if amount < 0:
         raise BadValue(name, f"{text} is negative; an amount must be 0 or more")
+    if amount >= Decimal(10) ** (max_digits - 2):
+        raise BadValue(name, f"{text} is too large")
     cents = amount.quantize(Decimal("0.01"))
     if cents != amount:
         raise BadValue(name, f"{text} has more than 2 decimal places")
-    if cents >= Decimal(10) ** (max_digits - 2):
-        raise BadValue(name, f"{text} is too large")
     return cents
 
 

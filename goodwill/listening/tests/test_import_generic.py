@@ -284,3 +284,48 @@ def test_format_detection_uses_the_extension_and_the_header(tmp_path: Path) -> N
     assert detect_format(DATA / "twcs_sample.csv") == "twcs"
     lines = write(tmp_path / "export.txt", '{"external_id": "1"}\n')
     assert detect_format(lines) == "jsonl"
+
+
+@pytest.mark.django_db
+def test_crlf_files_count_physical_lines(tmp_path: Path) -> None:
+    rows = [HEADER, row("1", "two\r\nlines"), row("2", "ok"), "3,x,al,not-a-date,t"]
+    path = write(tmp_path / "crlf.csv", "\r\n".join(rows) + "\r\n")
+    summary = import_messages(path)
+    assert [(e.line, e.field) for e in summary.errors] == [(5, "created_at")]
+    assert Message.objects.get(external_id="1").text == "two\r\nlines"
+
+
+@pytest.mark.django_db
+def test_an_empty_file_fails_and_a_header_only_file_reads_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed, match="empty"):
+        import_messages(write(tmp_path / "empty.csv", ""), format="csv")
+    summary = import_messages(write(tmp_path / "header.csv", HEADER + "\n"))
+    assert summary.as_dict() == dict.fromkeys(summary.as_dict(), 0)
+
+
+class _Terminal:
+    """A stand-in stderr that claims to be a terminal."""
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.chunks.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.django_db
+def test_a_progress_bar_is_drawn_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    import_messages(TEN_GOOD_THREE_BAD, progress=True)
+    assert "%|" in "".join(terminal.chunks)  # tqdm draws on the terminal
+    terminal.chunks.clear()
+    import_messages(TEN_GOOD_THREE_BAD, progress=False)
+    assert terminal.chunks == []
