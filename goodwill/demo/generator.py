@@ -413,7 +413,7 @@ class _Shop:
         lapse_start = end_ts - LAPSE_DAYS * 86400
         pre = tx_time < lapse_start
         pre_count = np.bincount(tx_owner[pre], minlength=n)
-        spend = np.bincount(tx_owner, weights=amount, minlength=n)
+        spend = np.bincount(tx_owner[pre], weights=amount[pre], minlength=n)  # before the lapse
         baseline = pre_count / np.maximum(lapse_start - joined, 86400) * 86400  # per day
         expected = baseline * LAPSE_DAYS
         eligible = (
@@ -538,7 +538,8 @@ class _People:
             person = n_cust + j
             ranked[person] = np.roll(np.arange(6), -(j % 6))
         # Hard negatives: pairs of one-channel public people who share a name.
-        singles = np.flatnonzero(~is_cust & (k == 1))[12:]
+        singles = np.flatnonzero(~is_cust & (k == 1) & (ranked[:, 0] != RD))  # reddit: no names
+        singles = singles[singles >= n_cust + 12]
         n_pairs = min(len(singles) // 2, max(3, round(0.01 * n_public)))
         chosen = rng.choice(singles, size=2 * n_pairs, replace=False)
         pairs = [(int(chosen[2 * i]), int(chosen[2 * i + 1])) for i in range(n_pairs)]
@@ -1150,12 +1151,14 @@ class _Texts:
         if kind in (BRAND_REPLY, BRAND_SECOND, STATEMENT) or self.channel[i] == EM:
             return text, tpl
         style = r[6]
+        if "ref" in tpl.slots:  # people copy-paste references: keep them exact
+            style = style // 100 * 100 + 99
         if tpl.language == "en" and style % 100 < 12:
             text = _typo(text, style >> 7)
         if style % 1000 >= 720:
             icons = ph.EMOJI.get(tpl.intent, ph.EMOJI["other"])
             text = f"{text} {icons[(style >> 10) % len(icons)] * (1 + (style >> 14) % 2)}"
-        if tpl.intent == "complaint" and (style >> 16) % 50 == 0:
+        if tpl.intent == "complaint" and (style >> 16) % 50 == 0 and "ref" not in tpl.slots:
             text = text.upper()
         return text, tpl
 

@@ -35,8 +35,8 @@ def _bank(
 ) -> list[Template]:
     out = []
     for row in rows:
-        topic, text = row[0], row[-1]
-        lang = row[1] if len(row) == 3 else "en"
+        topic, text = row[0], row[1]
+        lang = row[2] if len(row) == 3 else "en"
         out.append(
             Template(
                 text=text,
