@@ -1297,7 +1297,7 @@ def _assemble(
     rng: np.random.Generator, p: DemoParams, shop: _Shop, people: _People, plan: _Plan
 ) -> DemoWorld:
     n = len(plan.t)
-    words = rng.integers(0, 1 << 31, size=(n, 7), dtype=np.int64).tolist()
+    words_all = rng.integers(0, 1 << 31, size=(n, 7), dtype=np.int64)
     ext = _message_ids(plan)
     texts = _Texts(p, shop, people, plan)
     first_brand = len(people.person) - 7
@@ -1305,7 +1305,7 @@ def _assemble(
     authors, parents = plan.author.tolist(), plan.parent.tolist()
     likes, shares, replies = plan.likes.tolist(), plan.shares.tolist(), plan.replies.tolist()
     base = _dt(0)
-    times = [base + timedelta(seconds=s) for s in plan.t.tolist()]
+    seconds = plan.t.tolist()
     ident_ext, handles, names, followers = (
         people.ext,
         people.handle,
@@ -1315,9 +1315,12 @@ def _assemble(
     channel_codes = plan.channel.tolist()
     messages: list[MessageItem] = []
     truth: list[Template] = []
+    words: list[list[int]] = []
     for i in range(n):
+        if i % 65536 == 0:  # Python ints for speed, a slice at a time for memory
+            words = words_all[i : i + 65536].tolist()
         a = authors[i]
-        text, tpl = texts.text(i, words[i])
+        text, tpl = texts.text(i, words[i % 65536])
         parent = parents[i]
         messages.append(
             MessageItem(
@@ -1326,7 +1329,7 @@ def _assemble(
                 author_id=ident_ext[a],
                 author_handle=handles[a],
                 author_name=names[a],
-                created_at=times[i],
+                created_at=base + timedelta(seconds=seconds[i]),
                 text=text,
                 url=_url(channel_codes[i], ext[i], handles[a]),
                 in_reply_to=ext[parent] if parent >= 0 else "",
