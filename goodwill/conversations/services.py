@@ -74,6 +74,17 @@ class _Facts:
 def _facts(rows: Iterable[FactRow]) -> _Facts:
     """Who started, first company response and counts, from (time, from company, customer)."""
     ordered = sorted(rows, key=lambda r: (r[0], r[1]))
+    if len(ordered) == 1:  # most new conversations: one post so far
+        at, company, customer = ordered[0]
+        return _Facts(
+            message_count=1,
+            company_message_count=1 if company else 0,
+            customer_message_count=0 if company else 1,
+            started_at=at,
+            last_message_at=at,
+            started_by=Speaker.COMPANY if company else Speaker.CUSTOMER,
+            customer_id=None if company else customer,
+        )
     facts = _Facts(message_count=len(ordered))
     facts.company_message_count = sum(1 for r in ordered if r[1])
     facts.customer_message_count = facts.message_count - facts.company_message_count
@@ -261,19 +272,20 @@ def _extend_existing(gained: dict[int, list[FactRow]]) -> set[int]:
     if not gained:
         return set()
     adapt = bulk.datetime_adapter()
+    read = bulk.datetime_reader()
     stale: set[int] = set()
     updates: list[tuple[object, ...]] = []
-    ids = sorted(gained)
-    for chunk in chunks(ids):
-        for pk, *values in Conversation.objects.filter(id__in=chunk).values_list(
-            "id", *_FACT_FIELDS
-        ):
-            old = _Facts(*values)
-            new = _extend(old, gained[pk])
-            if new is None:
-                stale.add(pk)
-            else:
-                updates.append((*new.as_row(adapt), pk))
+    for pk, count, company, customer, started, last, by, first, customer_id in bulk.select_in(
+        Conversation, ("id", *_FACT_FIELDS), "id", sorted(gained)
+    ):
+        old = _Facts(
+            count, company, customer, read(started), read(last), by, read(first), customer_id
+        )
+        new = _extend(old, gained[pk])
+        if new is None:
+            stale.add(pk)
+        else:
+            updates.append((*new.as_row(adapt), pk))
     bulk.update_rows(Conversation, _FACT_FIELDS, updates)
     return stale
 
