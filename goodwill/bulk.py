@@ -60,8 +60,8 @@ def datetime_adapter() -> Callable[[datetime | None], Any]:
     """A function turning an aware datetime into what the current backend stores.
 
     On SQLite with USE_TZ that is the naive UTC time as text, exactly what Django's
-    adapt_datetimefield_value returns, at about a tenth of its cost (it was ~7 us a call,
-    the largest single item in the ingest profile).
+    adapt_datetimefield_value returns (a hypothesis test checks), at about a fifth of its
+    cost: ~1 us instead of ~5 us a call, ~2.4 calls per ingested message.
     """
     slow: Callable[[datetime | None], Any] = connection.ops.adapt_datetimefield_value
     if connection.vendor != "sqlite" or not settings.USE_TZ or connection.timezone is not UTC:
@@ -70,6 +70,8 @@ def datetime_adapter() -> Callable[[datetime | None], Any]:
     def adapt(value: datetime | None) -> Any:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the usual case; slicing "+00:00" beats replace(tzinfo=None)
+            return str(value)[:-6]
         offset = value.utcoffset()
         if offset is None:
             return slow(value)  # naive: let Django decide (it raises or warns)
