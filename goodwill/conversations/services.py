@@ -252,9 +252,20 @@ def _create(channel: str, keys: list[str], members: dict[str, list[ThreadItem]])
     if not keys:
         return {}
     adapt = bulk.datetime_adapter()
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for key in keys:
-        facts = _facts((i.created_at, i.is_from_company, i.customer_id) for i in members[key])
+        group = members[key]
+        if len(group) == 1:  # most new conversations: one post so far
+            only = group[0]
+            at = adapt(only.created_at)
+            company = only.is_from_company
+            rows.append(
+                (channel, key, 1, 1, 0, at, at, Speaker.COMPANY, None, None)
+                if company
+                else (channel, key, 1, 0, 1, at, at, Speaker.CUSTOMER, None, only.customer_id)
+            )
+            continue
+        facts = _facts((i.created_at, i.is_from_company, i.customer_id) for i in group)
         rows.append((channel, key, *facts.as_row(adapt)))
     # A hand-written multi-row INSERT ... RETURNING: bulk_create spent ~60 us per conversation
     # in field preparation; this costs ~8 us (measured on 20,000 generated messages).

@@ -192,6 +192,7 @@ def _store_new(
     for (_, ext), stored in _lookup({channel: sorted(unknown)}).items():
         parent_conversations[ext] = stored[2]
 
+    refs = [identities[(channel, i.author_id)] for i, _ in group]
     plan = conversation_services.thread_batch(
         channel=channel,
         items=[
@@ -200,23 +201,35 @@ def _store_new(
                 in_reply_to=i.in_reply_to,
                 created_at=i.created_at,
                 is_from_company=i.is_from_company,
-                customer_id=identities[(i.channel, i.author_id)].customer_id,
+                customer_id=ref.customer_id,
             )
-            for i, _ in group
+            for (i, _), ref in zip(group, refs, strict=True)
         ],
         parent_conversations=parent_conversations,
     )
     source_id = source.pk if source is not None else None
     assignment = plan.conversation_ids
+    when, empty_raw = adapt.datetime, adapt.empty_raw
     rows = [
         (
             channel,
             item.external_id,
             source_id,
             assignment[item.external_id],
-            *adapt.content(item, digest, identities),
+            ref.identity_id,
+            item.is_from_company,
+            item.text,
+            when(item.created_at),
+            item.url,
+            item.in_reply_to,
+            item.likes,
+            item.shares,
+            item.replies,
+            item.language,
+            bulk.db_json(Message, "raw", item.raw) if item.raw else empty_raw,
+            digest,
         )
-        for item, digest in group
+        for (item, digest), ref in zip(group, refs, strict=True)
     ]
     for pk, ext in bulk.insert_rows(Message, _INSERT_FIELDS, rows, returning=("id", "external_id")):
         created[(channel, ext)] = pk
