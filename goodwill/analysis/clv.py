@@ -263,6 +263,12 @@ def unique_rows(*columns: ArrayLike) -> tuple[list[FloatArray], IntArray, FloatA
     return [c[starts] for c in sorted_cols], inverse, counts
 
 
+def _dot(left: FloatArray, right: FloatArray) -> float:
+    """Inner product without BLAS: a threaded BLAS dot on a busy machine spins its threads
+    and is many times slower than this single pass."""
+    return float(np.einsum("i,i->", left, right))
+
+
 def _as_float(values: ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=np.float64).reshape(-1)
 
@@ -284,15 +290,26 @@ class BGNBDParams:
 
 @dataclass(frozen=True)
 class _BGNBDData:
-    """Unique (x, t_x, T) rows with weights, and the distinct x values they index."""
+    """Sufficient statistics for the BG/NBD likelihood.
 
-    x_values: FloatArray
-    x_index: IntArray
-    x: FloatArray
-    t_x: FloatArray
-    T: FloatArray
-    weight: FloatArray
-    repeat: NDArray[np.bool_]
+    The terms that depend on x alone are summed once per distinct x, those that depend on T
+    alone once per distinct T; only the mixture term of customers with repeat purchases
+    needs one entry per distinct (x, t_x, T) row.
+    """
+
+    x_values: FloatArray  # distinct frequencies
+    x_weight: FloatArray  # customers per distinct frequency
+    T_values: FloatArray  # distinct ages
+    T_weight: FloatArray  # customers per distinct age
+    T_xweight: FloatArray  # sum of frequencies per distinct age
+    tx_values: FloatArray  # distinct recencies of repeat customers
+    rep_x: FloatArray  # repeat rows: frequency, indices into the tables above, weight
+    rep_x_index: IntArray
+    rep_T_index: IntArray
+    rep_tx_index: IntArray
+    rep_weight: FloatArray
+    total_weight: float
+    mean_T: float
 
     @classmethod
     def build(
@@ -309,7 +326,27 @@ class _BGNBDData:
             (ux, ut, uT), inverse, _ = unique_rows(x, t_x, age)
             w = np.bincount(inverse, weights=w_in, minlength=ux.shape[0]).astype(np.float64)
         x_values, x_index = np.unique(ux, return_inverse=True)
-        return cls(x_values, x_index.reshape(-1), ux, ut, uT, w, ux > 0)
+        T_values, T_index = np.unique(uT, return_inverse=True)
+        x_index, T_index = x_index.reshape(-1), T_index.reshape(-1)
+        n_x, n_T = x_values.shape[0], T_values.shape[0]
+        rep = (ux > 0) & (w > 0)
+        tx_values, tx_index = np.unique(ut[rep], return_inverse=True)
+        total = float(w.sum())
+        return cls(
+            x_values=x_values,
+            x_weight=np.bincount(x_index, weights=w, minlength=n_x).astype(np.float64),
+            T_values=T_values,
+            T_weight=np.bincount(T_index, weights=w, minlength=n_T).astype(np.float64),
+            T_xweight=np.bincount(T_index, weights=w * ux, minlength=n_T).astype(np.float64),
+            tx_values=tx_values,
+            rep_x=ux[rep],
+            rep_x_index=x_index[rep],
+            rep_T_index=T_index[rep],
+            rep_tx_index=tx_index.reshape(-1),
+            rep_weight=w[rep],
+            total_weight=total,
+            mean_T=float(_dot(w, uT) / total) if total > 0 else 0.0,
+        )
 
 
 def _check_rft(x: FloatArray, t_x: FloatArray, T: FloatArray) -> None:
@@ -330,42 +367,59 @@ def _check_rft(x: FloatArray, t_x: FloatArray, T: FloatArray) -> None:
 def _bgnbd_terms(
     theta: FloatArray, d: _BGNBDData, *, grad: bool
 ) -> tuple[float, FloatArray | None]:
-    """Total log-likelihood and its gradient with respect to (r, alpha, a, b)."""
+    """Total log-likelihood and its gradient with respect to (r, alpha, a, b).
+
+    Per customer, ll = A1(x) + A2(x) + A3 + log(1 + exp(D)) where A1 + A2 depend on x only,
+    A3 = -(r + x) log(alpha + T), and D = A4 - A3 (repeat customers only) with
+    A4 = log a - log(b + x - 1) - (r + x) log(alpha + t_x).
+    """
     r, alpha, a, b = (float(v) for v in theta)
     xv = d.x_values
-    # Terms that depend on x only are evaluated once per distinct x.
-    a1 = special.gammaln(r + xv) - special.gammaln(r) + r * math.log(alpha)
-    a2 = (
-        special.gammaln(a + b)
+    head = (
+        special.gammaln(r + xv)
+        - special.gammaln(r)
+        + r * math.log(alpha)
+        + special.gammaln(a + b)
         + special.gammaln(b + xv)
         - special.gammaln(b)
         - special.gammaln(a + b + xv)
     )
-    head = (a1 + a2)[d.x_index]
-    rx = r + d.x
-    log_at = np.log(alpha + d.T)
-    a3 = -rx * log_at
-    log_atx = np.log(alpha + d.t_x)
-    bx1 = np.where(d.repeat, b + d.x - 1.0, 1.0)
-    a4 = np.where(d.repeat, math.log(a) - np.log(bx1) - rx * log_atx, -np.inf)
-    tail = np.logaddexp(a3, a4)
-    ll = float(np.dot(d.weight, head + tail))
+    log_aT = np.log(alpha + d.T_values)
+    ll = float(_dot(d.x_weight, head) - _dot(r * d.T_weight + d.T_xweight, log_aT))
+
+    log_bx1 = np.log(b + xv - 1.0, where=xv > 0, out=np.zeros_like(xv))
+    gap = log_aT[d.rep_T_index] - np.log(alpha + d.tx_values)[d.rep_tx_index]
+    rx = r + d.rep_x
+    mix = (math.log(a) - log_bx1)[d.rep_x_index] + rx * gap
+    # exp(-|D|) capped at e^-50: beyond that its share is below rounding, and letting it
+    # underflow into subnormal numbers makes log1p and friends an order of magnitude slower.
+    small = np.exp(-np.minimum(np.abs(mix), 50.0))
+    ll += float(_dot(d.rep_weight, np.maximum(mix, 0.0) + np.log1p(small)))
     if not grad:
         return ll, None
 
-    p4 = np.exp(a4 - tail)  # share of the "still alive after last purchase" branch
-    p3 = 1.0 - p4
-    dig_rx = special.digamma(r + xv)
-    dig_abx = special.digamma(a + b + xv)
+    # p4: posterior share of "alive after the last purchase" for each repeat row.
+    p4 = np.where(mix >= 0, 1.0, small) / (1.0 + small)
+    wp4 = d.rep_weight * p4
+    inv_aT = 1.0 / (alpha + d.T_values)
+    inv_gap = inv_aT[d.rep_T_index] - (1.0 / (alpha + d.tx_values))[d.rep_tx_index]
     dig_ab = special.digamma(a + b)
-    d_r_x = (dig_rx - special.digamma(r) + math.log(alpha))[d.x_index]
-    d_a_x = (dig_ab - dig_abx)[d.x_index]
-    d_b_x = (dig_ab + special.digamma(b + xv) - special.digamma(b) - dig_abx)[d.x_index]
-    w = d.weight
-    g_r = np.dot(w, d_r_x - p3 * log_at - p4 * log_atx)
-    g_alpha = np.dot(w, r / alpha - p3 * rx / (alpha + d.T) - p4 * rx / (alpha + d.t_x))
-    g_a = np.dot(w, d_a_x + p4 / a)
-    g_b = np.dot(w, d_b_x - p4 / bx1)
+    dig_abx = special.digamma(a + b + xv)
+    g_r = (
+        _dot(d.x_weight, special.digamma(r + xv) - special.digamma(r) + math.log(alpha))
+        - _dot(d.T_weight, log_aT)
+        + _dot(wp4, gap)
+    )
+    g_alpha = (
+        d.total_weight * r / alpha
+        - _dot(r * d.T_weight + d.T_xweight, inv_aT)
+        + _dot(wp4, rx * inv_gap)
+    )
+    inv_bx1 = np.divide(1.0, b + xv - 1.0, where=xv > 0, out=np.zeros_like(xv))
+    g_a = _dot(d.x_weight, dig_ab - dig_abx) + float(wp4.sum()) / a
+    g_b = _dot(d.x_weight, dig_ab + special.digamma(b + xv) - special.digamma(b) - dig_abx) - _dot(
+        wp4, inv_bx1[d.rep_x_index]
+    )
     return ll, np.array([g_r, g_alpha, g_a, g_b], dtype=np.float64)
 
 
@@ -422,10 +476,10 @@ def fit_bgnbd(
     likelihood once per distinct (frequency, recency, T) row.
     """
     data = _BGNBDData.build(frequency, recency, T, weights)
-    total_weight = float(data.weight.sum())
+    total_weight = data.total_weight
     if total_weight <= 0:
         raise ValueError("no customers to fit")
-    if not np.any(data.repeat & (data.weight > 0)):
+    if data.rep_x.shape[0] == 0:
         raise ValueError("no customer has a repeat purchase: the BG/NBD model cannot be fitted")
 
     def objective(phi: FloatArray) -> tuple[float, FloatArray]:
@@ -436,7 +490,7 @@ def fit_bgnbd(
             return math.inf, np.zeros(4)
         return -ll / total_weight, -(g * theta) / total_weight
 
-    scale = float(np.average(data.T, weights=data.weight)) or 1.0
+    scale = data.mean_T or 1.0
     # Parameters live within e^+-9 (alpha relative to the mean age): data so thin that the
     # likelihood keeps rising towards a Poisson limit stops at the bound with usable values.
     log_scale = math.log(scale)
@@ -624,13 +678,13 @@ def _gg_terms(
         + px * np.log(x)
         - (px + q) * log_vxm
     )
-    ll = float(np.dot(w, ll_rows))
+    ll = float(_dot(w, ll_rows))
     if not grad:
         return ll, None
     dig_pxq = special.digamma(px + q)
-    g_p = np.dot(w, x * (dig_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_vxm))
-    g_q = np.dot(w, dig_pxq - special.digamma(q) + math.log(v) - log_vxm)
-    g_v = np.dot(w, q / v - (px + q) / (v + x * m))
+    g_p = _dot(w, x * (dig_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_vxm))
+    g_q = _dot(w, dig_pxq - special.digamma(q) + math.log(v) - log_vxm)
+    g_v = _dot(w, q / v - (px + q) / (v + x * m))
     return ll, np.array([g_p, g_q, g_v], dtype=np.float64)
 
 
@@ -753,7 +807,7 @@ def discounted_expected_purchases(
     cumulative = expected_purchases(params, steps[:, None], ux[None, :], ut[None, :], uT[None, :])
     increments = np.diff(cumulative, axis=0, prepend=0.0)
     discount = (1.0 + annual_discount_rate) ** (-steps * unit_days / DAYS_PER_YEAR)
-    result: FloatArray = (discount @ increments)[inverse]
+    result: FloatArray = np.einsum("k,ku->u", discount, increments)[inverse]
     return result
 
 
