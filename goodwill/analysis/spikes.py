@@ -263,9 +263,12 @@ class SpikeDetector:
         self._week_visits[weekday] += 1.0
         z = (learn - mu) ** 2 / mu
         weight = mu
-        self._spread += np.stack(
-            [weight, weight * mu, weight * mu * mu, weight * z, weight * z * mu]
-        )
+        spread = self._spread
+        spread[0] += weight
+        spread[1] += weight * mu
+        spread[2] += weight * mu * mu
+        spread[3] += weight * z
+        spread[4] += weight * z * mu
         return StepResult(expected=mu, score=score, is_spike=spike)
 
     def _seasonal_factor(self, sums: Floats, visits: Floats, slot: int) -> Floats:
@@ -288,15 +291,13 @@ class SpikeDetector:
     def _spread_params(self) -> tuple[Floats, Floats]:
         s1, sm, smm, sz, szm = self._spread
         det = s1 * smm - sm * sm
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kappa = np.where(
-                det > 1e-9 * np.maximum(s1 * smm, 1e-300), (s1 * szm - sm * sz) / det, 0
-            )
-            kappa = np.clip(np.nan_to_num(kappa), 0.0, 5.0)
-            phi = np.where(s1 > 1e-12, (sz - kappa * sm) / s1, 1.0)
-        phi = np.nan_to_num(phi, nan=1.0)
+        solvable = det > 1e-9 * np.maximum(s1 * smm, 1e-300)
+        kappa = np.where(solvable, (s1 * szm - sm * sz) / np.where(solvable, det, 1.0), 0.0)
+        kappa = np.minimum(np.maximum(kappa, 0.0), 5.0)
+        seen = s1 > 1e-12
+        phi = np.where(seen, (sz - kappa * sm) / np.where(seen, s1, 1.0), 1.0)
         floor = np.where(self._counts_only, 1.0, 1e-6)
-        return np.clip(phi, floor, 1e6), kappa
+        return np.minimum(np.maximum(phi, floor), 1e6), kappa
 
 
 def detect_matrix(
