@@ -21,6 +21,11 @@ from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
+try:
+    import psycopg as _psycopg
+except ImportError:  # pragma: no cover - SQLite-only installs
+    _psycopg = None  # type: ignore[assignment]
+
 # Rows per INSERT statement: a fixed size keeps the statement text identical between calls,
 # so the driver's statement cache can reuse it; the remainder gets its own statement.
 MAX_ROWS_PER_INSERT = 250
@@ -121,7 +126,14 @@ def _raw_cursor() -> Iterator[Any]:
     written with the backend's own placeholder (_mark).
     """
     with connection.cursor() as wrapper, connection.wrap_database_errors:
-        yield wrapper.cursor
+        if connection.vendor == "postgresql" and _psycopg is not None:
+            # Django's psycopg cursors bind parameters client-side: ~95 us of Python quoting
+            # per 27-column row. A server-binding cursor on the same connection (and
+            # transaction) sends them as parameters: ~6x less client CPU per message.
+            with _psycopg.Cursor(connection.connection) as cursor:
+                yield cursor
+        else:
+            yield wrapper.cursor
 
 
 def _execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
@@ -222,19 +234,25 @@ def insert_rows(
     *,
     returning: Sequence[str] = (),
     on_conflict_do_nothing: Sequence[str] = (),
+    key: tuple[str, str] | None = None,
     now: datetime | None = None,
 ) -> list[tuple[Any, ...]]:
     """INSERT rows (values for `fields`, attnames, already in database form).
 
     Returns the RETURNING rows (empty if `returning` is empty). With
     `on_conflict_do_nothing` (the unique columns), rows that clash are skipped and are
-    absent from the result, so callers should return a key with the id.
+    absent from the result, so callers should return a key with the id. `key` names two
+    of `fields` that identify a row (a scope such as the channel, and an id within it):
+    on PostgreSQL the rows are then sent with COPY and the `returning` columns read back
+    by that key.
     """
     rows = list(rows)
     if not rows:
         return []
     default_names, default_values = _defaults(model, fields, now or timezone.now())
     columns = [column(model, f) for f in fields] + [quote(c) for c in default_names]
+    if key is not None and connection.vendor == "postgresql" and not on_conflict_do_nothing:
+        return _copy_rows(model, fields, columns, rows, tuple(default_values), returning, key)
     width = len(columns)
     per_statement = max(1, min(MAX_ROWS_PER_INSERT, _max_params() // width))
     tail = ""
@@ -263,6 +281,38 @@ def insert_rows(
             _execute(cursor, sql, params)
             if returning:
                 out.extend(tuple(r) for r in cursor.fetchall())
+    return out
+
+
+def _copy_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    columns: list[str],
+    rows: list[Sequence[Any]],
+    defaults: tuple[Any, ...],
+    returning: Sequence[str],
+    key: tuple[str, str],
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: COPY the rows in, then read `returning` back by `key`.
+
+    With psycopg, a multi-row INSERT costs ~50 us of client CPU a row (parameter
+    dumping and the statement's size); COPY costs ~4 us, and the read-back ~1 us.
+    """
+    with _raw_cursor() as cursor:
+        started = time.monotonic()
+        with cursor.copy(f"COPY {table(model)} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, *defaults))
+        _log(f"COPY {table(model)} ({len(rows)} rows)", started, 1)
+    if not returning:
+        return []
+    scope, ident = (list(fields).index(k) for k in key)
+    by_scope: dict[Any, list[Any]] = {}
+    for row in rows:
+        by_scope.setdefault(row[scope], []).append(row[ident])
+    out: list[tuple[Any, ...]] = []
+    for value, idents in by_scope.items():
+        out.extend(select_in(model, returning, key[1], idents, where={key[0]: value}))
     return out
 
 

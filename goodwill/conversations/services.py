@@ -274,6 +274,7 @@ def _create(channel: str, keys: list[str], members: dict[str, list[ThreadItem]])
         ("channel", "root_external_id", *_FACT_FIELDS),
         rows,
         returning=("id", "root_external_id"),
+        key=("channel", "root_external_id"),
     )
     return {root: pk for pk, root in returned}
 

@@ -231,7 +231,13 @@ def _store_new(
         )
         for (item, digest), ref in zip(group, refs, strict=True)
     ]
-    for pk, ext in bulk.insert_rows(Message, _INSERT_FIELDS, rows, returning=("id", "external_id")):
+    for pk, ext in bulk.insert_rows(
+        Message,
+        _INSERT_FIELDS,
+        rows,
+        returning=("id", "external_id"),
+        key=("channel", "external_id"),
+    ):
         created[(channel, ext)] = pk
 
     for placeholder, target in plan.moves.items():
