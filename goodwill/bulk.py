@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from django.conf import settings
@@ -274,10 +275,7 @@ def insert_rows(
                 if len(chunk) == per_statement
                 else head + ", ".join([one] * len(chunk)) + tail
             )
-            params: list[Any] = []
-            for row in chunk:
-                params.extend(row)
-                params.extend(defaults)
+            params = list(chain.from_iterable([tuple(row) + defaults for row in chunk]))
             _execute(cursor, sql, params)
             if returning:
                 out.extend(tuple(r) for r in cursor.fetchall())
