@@ -569,6 +569,26 @@ def _near_a_one(
     return result
 
 
+def _purchases_if_alive(
+    params: BGNBDParams, t: FloatArray | float, x: FloatArray, age: FloatArray
+) -> FloatArray:
+    """Expected purchases in (T, T + t] of a customer known to be alive at T (broadcasts).
+
+    It depends on the history only through x and T, so callers evaluate it once per
+    distinct (x, T) and multiply by P(alive) per customer.
+    """
+    near = _near_a_one(params, lambda q: _purchases_if_alive(q, t, x, age))
+    if near is not None:
+        return near
+    p = params
+    rx = p.r + x
+    z = t / (p.alpha + age + t)
+    hyp = special.hyp2f1(rx, p.b + x, p.a + p.b + x - 1.0, z)
+    bracket = 1.0 - np.exp(rx * (np.log(p.alpha + age) - np.log(p.alpha + age + t))) * hyp
+    result: FloatArray = (p.a + p.b + x - 1.0) / (p.a - 1.0) * bracket
+    return result
+
+
 def expected_purchases(
     params: BGNBDParams,
     horizon: float | ArrayLike,
@@ -578,21 +598,17 @@ def expected_purchases(
 ) -> FloatArray:
     """Expected number of purchases in (T, T + horizon] given each customer's history.
 
-    ``horizon`` may be a scalar or an array broadcastable against the customers.
+    ``horizon`` is a scalar, or an array with one horizon per customer.
     """
     x, t_x, age = _as_float(frequency), _as_float(recency), _as_float(T)
     t = np.asarray(horizon, dtype=np.float64)
-    near = _near_a_one(params, lambda p: expected_purchases(p, t, x, t_x, age))
-    if near is not None:
-        return near
-    p = params
-    rx = p.r + x
-    z = t / (p.alpha + age + t)
-    hyp = special.hyp2f1(rx, p.b + x, p.a + p.b + x - 1.0, z)
-    bracket = 1.0 - np.exp(rx * (np.log(p.alpha + age) - np.log(p.alpha + age + t))) * hyp
-    front = (p.a + p.b + x - 1.0) / (p.a - 1.0)
-    alive = special.expit(-_bgnbd_log_odds_dead(p, x, t_x, age))
-    result: FloatArray = front * bracket * alive
+    if t.ndim == 0:
+        (ux, uT), inverse, _ = unique_rows(x, age)
+        factor = _purchases_if_alive(params, float(t), ux, uT)[inverse]
+    else:
+        factor = _purchases_if_alive(params, t.reshape(-1), x, age)
+    alive = special.expit(-_bgnbd_log_odds_dead(params, x, t_x, age))
+    result: FloatArray = factor * alive
     return result
 
 
@@ -778,6 +794,9 @@ def expected_average_value(
 # --------------------------------------------------------------------------- CLV
 
 
+_QUADRATURE_NODES = 16
+
+
 def discounted_expected_purchases(
     params: BGNBDParams,
     frequency: ArrayLike,
@@ -788,11 +807,13 @@ def discounted_expected_purchases(
     unit_days: float,
     annual_discount_rate: float = DEFAULT_ANNUAL_DISCOUNT_RATE,
 ) -> FloatArray:
-    """Expected purchases in (T, T + horizon], each time unit discounted to the present.
+    """Expected purchases in (T, T + horizon], each discounted to T at the annual rate.
 
-    The horizon is cut into steps of one time unit (the last one may be shorter); the
-    purchases expected in a step are discounted at the annual rate from the step's end.
-    Evaluated once per distinct (frequency, recency, T) row.
+    Discounting is continuous: a purchase expected at time T + s counts
+    (1 + annual_discount_rate) ** -(s * unit_days / 365.25). With E(s) the expected
+    purchases up to s, the value is integral of e^(-delta s) dE(s) = e^(-delta H) E(H) +
+    delta * integral of e^(-delta s) E(s) ds, computed with 16-point Gauss-Legendre
+    quadrature (E is smooth), once per distinct (frequency, T).
     """
     if horizon < 0 or not math.isfinite(horizon):
         raise ValueError("horizon must be a finite number >= 0")
@@ -801,13 +822,17 @@ def discounted_expected_purchases(
     x, t_x, age = _as_float(frequency), _as_float(recency), _as_float(T)
     if horizon == 0 or x.shape[0] == 0:
         return np.zeros_like(x)
-    (ux, ut, uT), inverse, _ = unique_rows(x, t_x, age)
-    steps = np.arange(1.0, math.ceil(horizon) + 1.0)
-    steps[-1] = horizon
-    cumulative = expected_purchases(params, steps[:, None], ux[None, :], ut[None, :], uT[None, :])
-    increments = np.diff(cumulative, axis=0, prepend=0.0)
-    discount = (1.0 + annual_discount_rate) ** (-steps * unit_days / DAYS_PER_YEAR)
-    result: FloatArray = np.einsum("k,ku->u", discount, increments)[inverse]
+    delta = math.log1p(annual_discount_rate) * unit_days / DAYS_PER_YEAR
+    (ux, uT), inverse, _ = unique_rows(x, age)
+    total = math.exp(-delta * horizon) * _purchases_if_alive(params, horizon, ux, uT)
+    if delta != 0.0:
+        nodes, weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
+        times = 0.5 * horizon * (nodes + 1.0)
+        factors = _purchases_if_alive(params, times[:, None], ux[None, :], uT[None, :])
+        kernel = 0.5 * horizon * weights * delta * np.exp(-delta * times)
+        total = total + np.einsum("k,ku->u", kernel, factors)
+    alive = special.expit(-_bgnbd_log_odds_dead(params, x, t_x, age))
+    result: FloatArray = total[inverse] * alive
     return result
 
 

@@ -353,6 +353,34 @@ def test_clv_is_discounted_expected_spend() -> None:
     assert discounted[2] > discounted[1]
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    params=params_strategy,
+    history=histories(),
+    horizon=st.floats(min_value=1.0, max_value=104.0),
+    rate=st.floats(min_value=0.0, max_value=0.5),
+)
+def test_discounting_matches_a_fine_riemann_stieltjes_sum(
+    params: clv.BGNBDParams,
+    history: tuple[float, float, float],
+    horizon: float,
+    rate: float,
+) -> None:
+    x, t_x, T = history
+    ours = float(
+        clv.discounted_expected_purchases(
+            params, [x], [t_x], [T], horizon=horizon, unit_days=7, annual_discount_rate=rate
+        )[0]
+    )
+    # Purchases expected in each of 4,000 slices, discounted from the slice midpoint.
+    edges = np.linspace(0.0, horizon, 4001)
+    cumulative = clv.expected_purchases(params, edges, np.full(edges.shape, x), t_x, T)
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    factor = (1.0 + rate) ** (-mids * 7 / clv.DAYS_PER_YEAR)
+    reference = float(np.sum(np.diff(cumulative) * factor))
+    assert ours == pytest.approx(reference, rel=1e-5, abs=1e-9)
+
+
 # ---------------------------------------------------------------- CDNOW reference figures
 
 

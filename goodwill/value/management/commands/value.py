@@ -40,8 +40,10 @@ calibration period.
 With --predictions, PRED.csv has one row per customer: customer_id, frequency, recency, T,
 p_alive (at the calibration end), expected_purchases (in the --horizon time units after the
 calibration end), expected_avg_value (Gamma-Gamma; the population mean for customers without
-repeat purchases), clv (expected_avg_value x expected purchases, each time unit discounted at
---discount-rate per year, default {clv.DEFAULT_ANNUAL_DISCOUNT_RATE:g}).
+repeat purchases), clv (expected_avg_value x expected purchases over the horizon, each
+purchase discounted continuously from when it is expected at --discount-rate per year,
+default {clv.DEFAULT_ANNUAL_DISCOUNT_RATE:g}; 0 turns discounting off). Rows are sorted by
+customer_id (as text).
 """
 
 
@@ -167,8 +169,7 @@ class Command(BaseCommand):
     ) -> None:
         s = fit.summary
         alive = clv.probability_alive(fit.bgnbd, s.frequency, s.recency, s.T)
-        (ux, ut, uT), inverse, _ = clv.unique_rows(s.frequency, s.recency, s.T)
-        purchases = clv.expected_purchases(fit.bgnbd, horizon, ux, ut, uT)[inverse]
+        purchases = clv.expected_purchases(fit.bgnbd, horizon, s.frequency, s.recency, s.T)
         value = clv.expected_average_value(fit.gamma_gamma, s.frequency, s.monetary_value)
         lifetime = value * clv.discounted_expected_purchases(
             fit.bgnbd,
