@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from goodwill import bulk
+from goodwill.core import Channel
 from goodwill.customers.models import Customer, Identity, Transaction
 from goodwill.utils import chunks
 
@@ -72,6 +73,16 @@ def ensure_identities(*, specs: Iterable[IdentitySpec]) -> dict[tuple[str, str],
     return refs
 
 
+def _email_of(spec: IdentitySpec) -> str:
+    """An email-channel identity is an address: the customer record carries it, which is the
+    deterministic key identity resolution links other records by."""
+    if spec.channel != Channel.EMAIL:
+        return ""
+    address = spec.external_id.strip().lower()
+    local, at, domain = address.partition("@")
+    return address if at and local and "." in domain and len(address) <= 254 else ""
+
+
 def _create_identities(specs: list[IdentitySpec]) -> dict[tuple[str, str], IdentityRef]:
     now = timezone.now()
     people = [s for s in specs if not s.is_company]
@@ -82,8 +93,8 @@ def _create_identities(specs: list[IdentitySpec]) -> dict[tuple[str, str], Ident
         row[0]
         for row in bulk.insert_rows(
             Customer,
-            ("display_name",),
-            [((s.display_name or s.handle)[:255],) for s in people],
+            ("display_name", "email"),
+            [((s.display_name or s.handle)[:255], _email_of(s)) for s in people],
             returning=("id",),
             now=now,
         )
