@@ -11,6 +11,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.analysis import influence
+from goodwill.value.cli_io import parse_file
 
 INFLUENCE_HELP = f"""\
 PageRank (damping {influence.DAMPING}, converged until the L1 change between iterations is
@@ -45,17 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["edges"]
-        try:
-            with path.open(encoding="utf-8", newline="") as fh:
-                edges = influence.parse_edge_list(fh)
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise CommandError(
-                f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-            ) from None
-        except influence.EdgeListError as exc:
-            raise CommandError(f"{path}: {exc}") from None
+        edges = parse_file(path, influence.parse_edge_list, influence.EdgeListError)
         if edges.node_count == 0:
             raise CommandError(f"{path}: no edges")
         try:

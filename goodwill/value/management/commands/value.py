@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.analysis import clv
+from goodwill.value.cli_io import parse_file
 
 FIT_HELP = f"""\
 Fit the BG/NBD purchase model and the Gamma-Gamma spend model to a transactions CSV.
@@ -115,17 +116,7 @@ class Command(BaseCommand):
         path: Path = options["transactions"]
         unit_days = clv.TIME_UNITS[options["time_unit"]]
 
-        try:
-            with path.open(encoding="utf-8", newline="") as fh:
-                transactions = clv.parse_transactions_csv(fh)
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise CommandError(
-                f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-            ) from None
-        except clv.TransactionFormatError as exc:
-            raise CommandError(f"{path}: {exc}") from None
+        transactions = parse_file(path, clv.parse_transactions_csv, clv.TransactionFormatError)
 
         summary = clv.rfm_summary(
             transactions.customer_ids,
