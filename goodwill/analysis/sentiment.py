@@ -1,0 +1,425 @@
+"""Sentiment of social text: negative / neutral / positive with a score in [-1, 1].
+
+Two parts, both vectorised over a batch:
+
+1. A customer-care-aware lexicon scorer: VADER's lexicon (MIT, read from the installed
+   ``vaderSentiment`` package) overridden and extended by Goodwill's own hand-written
+   care lexicon (``models/care_lexicon.json``: "on hold", "still waiting", "lost", "delayed",
+   "no response", emoji, sarcasm patterns such as "great, another delay"). Negation comes from
+   the ``not_`` scope marks of :func:`goodwill.analysis.text.normalise`; "but" clauses weigh
+   the part after "but" more, as VADER does.
+2. A linear model (multinomial logistic regression) over hashed word uni/bigrams plus the
+   lexicon's dense features. :class:`SentimentModel` has ``fit`` / ``predict`` / ``save`` /
+   ``load`` (``.npz`` of plain arrays; never pickle), so a per-installation model can be
+   retrained from the team's corrections.
+
+The shipped default (``models/sentiment_default.npz``) is fitted by
+``scripts/train_sentiment.py`` on texts the product may redistribute (see
+``models/LICENSES.md``); ``sentiment_score`` is P(positive) - P(negative).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from goodwill.analysis.text import normalise_many
+
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+N_FEATURES = 2**20
+_MODELS = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL_PATH = _MODELS / "sentiment_default.npz"
+CARE_LEXICON_PATH = _MODELS / "care_lexicon.json"
+_NEGATION_SCALAR = -0.74  # VADER's factor for a negated lexicon word
+_ALPHA = 15.0  # VADER's normalisation constant: compound = s / sqrt(s^2 + alpha)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+_BIGRAM_MULTIPLIER = 1_000_003  # a prime; bigram feature = (a * M + b + 1) mod N_FEATURES
+_INDEX_CACHE: dict[str, int] = {}
+_INDEX_CACHE_MAX = 2_000_000
+IntArray = npt.NDArray[np.int64]
+
+
+def _crc(token: str) -> int:
+    return zlib.crc32(token.encode("utf-8", "surrogatepass"))
+
+
+def token_hashes(tokens: list[str]) -> IntArray:
+    """CRC-32 of each token, cached per token.
+
+    Only tokens not seen before are hashed in Python; the lookup of the rest is a C-level
+    ``map`` over the dictionary.
+    """
+    cache_ = _INDEX_CACHE
+    missing = set(tokens).difference(cache_)
+    if missing:
+        if len(cache_) + len(missing) > _INDEX_CACHE_MAX:
+            cache_.clear()
+            missing = set(tokens)
+        cache_.update(zip(missing, map(_crc, missing), strict=True))
+    return np.fromiter(map(cache_.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+
+def _bigram_keys(first: IntArray, second: IntArray) -> IntArray:
+    """Exact 64-bit key of a bigram from its two 32-bit token hashes (high bit stays clear)."""
+    return ((first & 0x7FFFFFFF) << 32) | second
+
+
+@dataclass(frozen=True)
+class Grams:
+    """Hashed unigrams and bigrams of a batch of normalised documents, as flat arrays.
+
+    ``keys`` identify grams exactly (for lexicon look-ups); ``cols`` are the model's hashed
+    feature indices (collisions are the usual price of the hashing trick).
+    """
+
+    n_docs: int
+    rows: IntArray  # document of each gram
+    keys: IntArray
+    cols: IntArray
+    n_unigrams: int  # grams[:n_unigrams] are unigrams, in token order
+
+    def counts(self) -> sp.csr_matrix:
+        data = np.ones(len(self.cols))
+        return sp.csr_matrix((data, (self.rows, self.cols)), shape=(self.n_docs, N_FEATURES))
+
+
+def hash_grams(docs: Sequence[str]) -> Grams:
+    tok_lists = [d.split() for d in docs]
+    lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=len(tok_lists))
+    uni = token_hashes(list(chain.from_iterable(tok_lists)))
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    same = rows[1:] == rows[:-1]
+    first, second = uni[:-1][same], uni[1:][same]
+    return Grams(
+        n_docs=len(docs),
+        rows=np.concatenate([rows, rows[1:][same]]),
+        keys=np.concatenate([uni, _bigram_keys(first, second)]),
+        cols=np.concatenate(
+            [uni % N_FEATURES, (first * _BIGRAM_MULTIPLIER + second + 1) % N_FEATURES]
+        ),
+        n_unigrams=len(uni),
+    )
+
+
+def term_key(term: str) -> int | None:
+    """Exact key of a normalised term of one or two tokens (None for longer terms)."""
+    parts = term.split()
+    if len(parts) == 1:
+        return int(token_hashes(parts)[0])
+    if len(parts) == 2:
+        a, b = token_hashes(parts)
+        return int(_bigram_keys(np.array([a]), np.array([b]))[0])
+    return None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Term valences keyed by exact gram keys, looked up for a whole batch at once."""
+
+    keys: IntArray  # sorted
+    values: FloatArray
+    sarcasm: re.Pattern[str]
+
+    def lookup(self, keys: IntArray) -> FloatArray:
+        at = np.searchsorted(self.keys, keys)
+        at[at == len(self.keys)] = 0
+        return np.where(self.keys[at] == keys, self.values[at], 0.0)
+
+    def valence(self, term: str) -> float:
+        key = term_key(term)
+        return 0.0 if key is None else float(self.lookup(np.array([key]))[0])
+
+    @classmethod
+    def build(cls, care_path: Path = CARE_LEXICON_PATH) -> Lexicon:
+        vader = _vader_terms()
+        vader_keys = list(vader)
+        # VADER words that normalisation would change (emoticons, "2g2bt") are left out:
+        # their normalised form ("_num_") is no longer the word VADER scored.
+        terms = {
+            key: vader[key]
+            for key, norm in zip(vader_keys, normalise_many(vader_keys), strict=True)
+            if norm == key
+        }
+        care = json.loads(care_path.read_text(encoding="utf-8"))
+        own = {k: float(v) for k, v in care["terms"].items()}
+        own.update({k: float(v) for k, v in care["emoji"].items()})
+        own_keys = list(own)
+        for key, norm in zip(own_keys, normalise_many(own_keys), strict=True):
+            if norm:
+                terms[norm] = own[key]
+        for word, value in list(terms.items()):
+            if " " not in word and word[0].isalpha() and not word.startswith("not_"):
+                terms.setdefault("not_" + word, round(_NEGATION_SCALAR * value, 3))
+        by_key: dict[int, float] = {}
+        for term, value in terms.items():
+            key = term_key(term)
+            if key is not None:
+                by_key[key] = value
+        order = sorted(by_key)
+        return cls(
+            keys=np.array(order, dtype=np.int64),
+            values=np.array([by_key[k] for k in order]),
+            sarcasm=re.compile("|".join(f"(?:{p})" for p in care["sarcasm"])),
+        )
+
+
+def _vader_terms() -> dict[str, float]:
+    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text("utf-8")
+    terms: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0] and parts[0][0] not in ":;=<>()[]{}'\"%&$@#*^|\\/-":
+            terms[parts[0]] = float(parts[1])
+    return terms
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    return Lexicon.build()
+
+
+DENSE_FEATURES = (
+    "compound",
+    "positive",
+    "negative",
+    "sarcasm",
+    "question",
+    "exclaim",
+    "url",
+    "length",
+)
+
+
+@dataclass(frozen=True)
+class Features:
+    counts: sp.csr_matrix
+    dense: FloatArray  # (n, len(DENSE_FEATURES))
+
+    @property
+    def compound(self) -> FloatArray:
+        return self.dense[:, 0]
+
+
+def featurise(texts: Sequence[str], lexicon: Lexicon | None = None) -> Features:
+    """Normalise, hash and lexicon-score a batch of raw texts."""
+    return featurise_docs(normalise_many(texts), lexicon)[0]
+
+
+def featurise_docs(docs: Sequence[str], lexicon: Lexicon | None = None) -> tuple[Features, Grams]:
+    """Features of normalised documents, and their hashed grams for other analysers."""
+    lex = lexicon or default_lexicon()
+    n = len(docs)
+    grams = hash_grams(docs)
+    value = lex.lookup(grams.keys)
+    pos = np.bincount(grams.rows, weights=np.maximum(value, 0.0), minlength=n)
+    neg = np.bincount(grams.rows, weights=np.minimum(value, 0.0), minlength=n)
+    raw: FloatArray = np.asarray(pos + neg, dtype=np.float64)
+    # "but": the clause after the last "but" counts 1.5x, the one before 0.5x (as VADER).
+    uni_rows = grams.rows[: grams.n_unigrams]
+    but_at = np.flatnonzero(grams.keys[: grams.n_unigrams] == _crc("but"))
+    if len(but_at):
+        last_but = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(last_but, uni_rows[but_at], but_at)
+        has_but = last_but >= 0
+        after = has_but[uni_rows] & (np.arange(grams.n_unigrams) > last_but[uni_rows])
+        tail = np.bincount(uni_rows[after], weights=value[: grams.n_unigrams][after], minlength=n)
+        raw = np.where(has_but, 0.5 * raw + tail, raw)
+    sarcasm = _per_doc_matches(lex.sarcasm, docs)
+    raw = raw - 3.0 * sarcasm - np.where(sarcasm > 0, pos * 0.5, 0.0)
+    compound = raw / np.sqrt(raw * raw + _ALPHA)
+    counts = grams.counts()
+
+    def column(token: str) -> FloatArray:
+        return np.asarray(counts[:, _index(token)].toarray(), dtype=np.float64).ravel()
+
+    lengths = np.bincount(uni_rows, minlength=n).astype(np.float64)
+    dense = np.column_stack(
+        [
+            compound,
+            np.tanh(pos / 4.0),
+            np.tanh(-neg / 4.0),
+            np.minimum(sarcasm, 2.0),
+            np.minimum(column("?"), 3.0) / 3.0,
+            np.minimum(column("!"), 3.0) / 3.0,
+            np.minimum(column("_url_"), 1.0),
+            np.minimum(lengths, 60.0) / 60.0,
+        ]
+    )
+    return Features(counts=counts, dense=dense), grams
+
+
+def _index(token: str) -> int:
+    return _crc(token) % N_FEATURES
+
+
+def _per_doc_matches(pattern: re.Pattern[str], docs: Sequence[str]) -> FloatArray:
+    """How many times the pattern matches in each document, with one scan of the batch."""
+    joined = "\n".join(docs)
+    starts = [m.start() for m in pattern.finditer(joined)]
+    if not starts:
+        return np.zeros(len(docs))
+    line_starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
+    owners = np.searchsorted(line_starts, np.array(starts), side="right") - 1
+    return np.bincount(owners, minlength=len(docs)).astype(np.float64)
+
+
+def lexicon_scores(texts: Sequence[str]) -> FloatArray:
+    """The lexicon-only compound score in [-1, 1] of each text."""
+    return featurise(texts).compound
+
+
+def _design(features: Features, dense_weight: float) -> sp.csr_matrix:
+    counts = features.counts.copy()
+    counts.data = np.log1p(counts.data)
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    counts = sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+    dense = sp.csr_matrix(features.dense * dense_weight)
+    return sp.csr_matrix(sp.hstack([counts, dense], format="csr"))
+
+
+@dataclass
+class SentimentModel:
+    """Multinomial logistic regression over hashed n-grams and lexicon features."""
+
+    coef: sp.csr_matrix | None = None  # (3, N_FEATURES + len(DENSE_FEATURES))
+    intercept: FloatArray | None = None  # (3,)
+    c: float = 2.0
+    dense_weight: float = 3.0
+    class_weight: str | None = "balanced"
+    meta: dict[str, Any] | None = None
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        sample_weight: npt.ArrayLike | None = None,
+    ) -> SentimentModel:
+        return self.fit_features(featurise(texts), labels, sample_weight)
+
+    def fit_features(
+        self,
+        features: Features,
+        labels: Sequence[str],
+        sample_weight: npt.ArrayLike | None = None,
+    ) -> SentimentModel:
+        from sklearn.linear_model import LogisticRegression
+
+        y = np.array([_label_index(lab, i) for i, lab in enumerate(labels)])
+        present = np.unique(y)
+        if len(present) < 2:
+            raise ValueError("labels: need at least two different sentiment classes to fit")
+        clf = LogisticRegression(C=self.c, max_iter=2000, class_weight=self.class_weight)
+        clf.fit(_design(features, self.dense_weight), y, sample_weight=sample_weight)
+        coef = np.zeros((3, N_FEATURES + len(DENSE_FEATURES)))
+        intercept = np.full(3, -30.0)
+        if len(present) == 2:  # binary LR: one row; expand to the two classes present
+            coef[present[1]] = clf.coef_[0] / 2
+            coef[present[0]] = -clf.coef_[0] / 2
+            intercept[present[1]] = clf.intercept_[0] / 2
+            intercept[present[0]] = -clf.intercept_[0] / 2
+        else:
+            coef[present] = clf.coef_
+            intercept[present] = clf.intercept_
+        self.coef = sp.csr_matrix(coef)
+        self.intercept = intercept
+        return self
+
+    def _fitted(self) -> tuple[sp.csr_matrix, FloatArray]:
+        if self.coef is None or self.intercept is None:
+            raise RuntimeError("SentimentModel is not fitted")
+        return self.coef, self.intercept
+
+    def predict_proba_features(self, features: Features) -> FloatArray:
+        coef, intercept = self._fitted()
+        z = np.asarray((_design(features, self.dense_weight) @ coef.T).todense()) + intercept
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def predict_proba(self, texts: Sequence[str]) -> FloatArray:
+        """(n, 3) probabilities in LABELS order."""
+        return self.predict_proba_features(featurise(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return labels_of(self.predict_proba(texts))
+
+    def save(self, path: Path) -> None:
+        coef, intercept = self._fitted()
+        coo = coef.tocoo()
+        np.savez_compressed(
+            path,
+            rows=coo.row.astype(np.int8),
+            cols=coo.col.astype(np.int32),
+            values=coo.data.astype(np.float32),
+            intercept=intercept,
+            params=np.array([self.c, self.dense_weight]),
+            meta=np.array(json.dumps(self.meta or {})),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> SentimentModel:
+        with np.load(path, allow_pickle=False) as data:
+            shape = (3, N_FEATURES + len(DENSE_FEATURES))
+            coef = sp.csr_matrix(
+                (data["values"].astype(np.float64), (data["rows"], data["cols"])), shape=shape
+            )
+            c, dense_weight = (float(v) for v in data["params"])
+            meta = json.loads(str(data["meta"]))
+            return cls(
+                coef=coef,
+                intercept=np.asarray(data["intercept"], dtype=np.float64),
+                c=c,
+                dense_weight=dense_weight,
+                meta=meta,
+            )
+
+
+def _label_index(label: str, row: int) -> int:
+    try:
+        return LABELS.index(label)
+    except ValueError:
+        raise ValueError(f"labels[{row}]: {label!r} is not one of {', '.join(LABELS)}") from None
+
+
+def labels_of(proba: FloatArray) -> list[str]:
+    return [LABELS[i] for i in proba.argmax(axis=1)]
+
+
+def scores_of(proba: FloatArray) -> FloatArray:
+    return np.clip(proba[:, 2] - proba[:, 0], -1.0, 1.0)
+
+
+@cache
+def default_model() -> SentimentModel:
+    return SentimentModel.load(DEFAULT_MODEL_PATH)
+
+
+@dataclass(frozen=True)
+class SentimentResult:
+    labels: list[str]
+    scores: FloatArray
+
+
+def analyse_sentiment(
+    texts: Sequence[str], model: SentimentModel | None = None, features: Features | None = None
+) -> SentimentResult:
+    """Labels and scores in [-1, 1] for a batch, with the shipped model unless one is given."""
+    model = model or default_model()
+    proba = model.predict_proba_features(features if features is not None else featurise(texts))
+    return SentimentResult(labels=labels_of(proba), scores=scores_of(proba))

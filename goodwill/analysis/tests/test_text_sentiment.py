@@ -1,0 +1,136 @@
+"""Text normalisation, the care-aware lexicon and the shipped sentiment model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from goodwill.analysis.sentiment import (
+    LABELS,
+    SentimentModel,
+    analyse_sentiment,
+    default_lexicon,
+    lexicon_scores,
+)
+from goodwill.analysis.text import normalise, normalise_many, tokens
+
+
+def test_normalise_placeholders_elongation_and_negation():
+    doc = normalise("@Acme I waited sooooo long!!! not happy http://x.co/a #fail 😡")
+    assert doc.split() == [
+        "_user_",
+        "i",
+        "waited",
+        "soo",
+        "long",
+        "!",
+        "not",
+        "not_happy",
+        "_url_",
+        "fail",
+        "😡",
+    ]
+
+
+def test_negation_scope_stops_at_punctuation():
+    assert normalise("not good, great") == "not not_good , great"
+
+
+def test_invisible_and_control_characters_are_dropped():
+    assert tokens("re\u200bfund\x00 \u202eplease") == ["re", "fund", "please"]
+
+
+def test_batch_keeps_one_document_per_text_even_with_newlines():
+    texts = ["a\nb", "", "\n\n", "c"]
+    docs = normalise_many(texts)
+    assert docs == ["a b", "", "", "c"]
+
+
+def test_lexicon_knows_care_phrases():
+    lex = default_lexicon()
+    assert lex.valence("on hold") < 0
+    assert lex.valence("still waiting") < 0
+    assert lex.valence("not_bad") > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Been stuck 3 hours on hold with your support line", "negative"),
+        ("Oh great, another delay on the 8:15. Love it", "negative"),
+        ("Thank you so much, it's all fixed now!", "positive"),
+        ("They lost my suitcase and nobody calls back", "negative"),
+        ("still waiting on that refund you promised in May", "negative"),
+        ("the crew were lovely and we arrived early 😊", "positive"),
+        ("What are your opening hours on Saturday", "neutral"),
+    ],
+)
+def test_shipped_model_on_care_language(text, expected):
+    result = analyse_sentiment([text])
+    assert result.labels == [expected]
+    sign = {"negative": -1, "neutral": 0, "positive": 1}[expected]
+    if sign:
+        assert np.sign(result.scores[0]) == sign
+
+
+def test_sarcasm_pulls_score_down():
+    plain, sarcastic = lexicon_scores(["great service", "great, another delay"])
+    assert plain > 0 > sarcastic
+
+
+def test_but_clause_weighs_the_end_more():
+    before, after = lexicon_scores(
+        [
+            "the staff was great but the delay was awful",
+            "the delay was awful but the staff was great",
+        ]
+    )
+    assert before < 0 < after
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=200), max_size=8))
+def test_scores_in_range_on_arbitrary_unicode(texts):
+    result = analyse_sentiment(texts)
+    assert len(result.labels) == len(texts)
+    assert set(result.labels) <= set(LABELS)
+    assert np.all(np.abs(result.scores) <= 1.0)
+    assert np.all(np.isfinite(result.scores))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\x00", "\u202e\u200b\u200d", "👍🏽👨‍👩‍👧", "ـــ مرحبا \u200f", "a" * 100_000, "\n\r\t"],
+)
+def test_hostile_texts_do_not_crash(text):
+    result = analyse_sentiment([text, "fine"])
+    assert len(result.labels) == 2
+    assert -1.0 <= result.scores[0] <= 1.0
+
+
+def test_fit_predict_save_load_round_trip(tmp_path):
+    texts = ["awful delay", "terrible service", "love it", "great crew", "gate 4", "at the airport"]
+    labels = ["negative", "negative", "positive", "positive", "neutral", "neutral"]
+    model = SentimentModel(class_weight=None, c=10.0).fit(texts * 3, labels * 3)
+    assert model.predict(texts) == labels
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = SentimentModel.load(path)
+    np.testing.assert_allclose(
+        loaded.predict_proba(texts), model.predict_proba(texts), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_fit_with_two_classes_never_predicts_the_third():
+    labels = ["negative"] * 2 + ["positive"] * 2
+    model = SentimentModel().fit(["bad", "awful", "good", "great"], labels)
+    proba = model.predict_proba(["bad", "great", "the gate"])
+    assert np.all(proba[:, 1] < 1e-6)
+    assert model.predict(["bad", "great"]) == ["negative", "positive"]
+
+
+def test_fit_rejects_unknown_label_naming_the_row():
+    with pytest.raises(ValueError, match=r"labels\[1\]"):
+        SentimentModel().fit(["a", "b"], ["negative", "angry"])

@@ -1,0 +1,60 @@
+"""One call that understands a batch of texts: sentiment, intent, topics, language.
+
+This is what ``goodwill analyze`` and the listening pipeline call. Texts are normalised and
+hashed once; every step reuses that work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from goodwill.analysis.intent import classify_intents
+from goodwill.analysis.language import detect_languages
+from goodwill.analysis.sentiment import (
+    SentimentModel,
+    default_model,
+    featurise_docs,
+    labels_of,
+    scores_of,
+)
+from goodwill.analysis.text import normalise_many
+from goodwill.analysis.topics import Taxonomy, assign_topics
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    sentiment: str  # negative | neutral | positive
+    sentiment_score: float  # in [-1, 1]
+    intent: str  # one of goodwill.analysis.intent.INTENTS
+    topics: list[str]
+    language: str  # ISO 639-1, or "und"
+
+
+def analyse(
+    texts: Sequence[str],
+    *,
+    model: SentimentModel | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> list[TextAnalysis]:
+    """Analyse a batch of raw texts (any unicode; None is not a text)."""
+    docs = normalise_many(texts)
+    features, grams = featurise_docs(docs)
+    proba = (model or default_model()).predict_proba_features(features)
+    labels = labels_of(proba)
+    scores = scores_of(proba)
+    intents = classify_intents(docs, labels, scores)
+    topics = assign_topics(docs, taxonomy, grams=grams)
+    languages = detect_languages(texts)
+    return [
+        TextAnalysis(
+            sentiment=label,
+            sentiment_score=round(score, 4),
+            intent=intent,
+            topics=topic_list,
+            language=language,
+        )
+        for label, score, intent, topic_list, language in zip(
+            labels, scores.tolist(), intents, topics, languages, strict=True
+        )
+    ]
