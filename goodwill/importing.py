@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
-import queue
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -534,7 +532,6 @@ class Importer(Generic[T]):
     key_label: str = "id"
     summary: ImportSummary = field(default_factory=ImportSummary)
     _seen: set[int] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, stream: IO[str], records: Iterable[Record]) -> ImportSummary:
         with ExitStack() as stack:
@@ -555,47 +552,6 @@ class Importer(Generic[T]):
         return self.summary
 
     def _loop(self, records: Iterable[Record], rejects: _Rejects, bar: _Progress) -> None:
-        """Read and validate in a second thread while this one stores the previous batch.
-
-        Storing spends much of its time inside SQLite or the PostgreSQL driver, which release
-        the GIL, so reading the next batch overlaps with it when a second core is free. The
-        queue holds at most two batches, so memory stays flat. Only this (the calling) thread touches the
-        database, so transactions and --strict behave as in a plain loop.
-        """
-        batches: queue.Queue[list[_Pending[T]] | BaseException | None] = queue.Queue(maxsize=2)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for batch in self._batches(records, rejects):
-                    while not stop.is_set():
-                        try:
-                            batches.put(batch, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                batches.put(None)
-            except BaseException as exc:  # handed to the storing thread, which re-raises it
-                batches.put(exc)
-
-        reader = threading.Thread(target=produce, name="goodwill-import-reader", daemon=True)
-        reader.start()
-        try:
-            while True:
-                got = batches.get()
-                if got is None:
-                    break
-                if isinstance(got, BaseException):
-                    raise got
-                self._flush(got, rejects)
-                bar.update()
-        finally:
-            stop.set()
-            reader.join()
-
-    def _batches(self, records: Iterable[Record], rejects: _Rejects) -> Iterator[list[_Pending[T]]]:
         summary = self.summary
         batch: list[_Pending[T]] = []
         for record in records:
@@ -629,16 +585,14 @@ class Importer(Generic[T]):
                 self._seen.add(digest)
             batch.append(_Pending(record.line, record.raw, item))
             if len(batch) >= self.batch_size:
-                yield batch
+                self._flush(batch, rejects)
                 batch = []
+                bar.update()
         if batch:
-            yield batch
+            self._flush(batch, rejects)
+        bar.update()
 
     def _reject(self, error: RowError, rejects: _Rejects) -> None:
-        with self._lock:  # both the reading and the storing thread reject rows
-            self._reject_locked(error, rejects)
-
-    def _reject_locked(self, error: RowError, rejects: _Rejects) -> None:
         self.summary.rejected += 1
         if len(self.summary.errors) < KEPT_MESSAGES:
             self.summary.errors.append(error)
