@@ -144,7 +144,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 GOODWILL_DEFAULT_CURRENCY = os.environ.get("GOODWILL_DEFAULT_CURRENCY", "USD")
-GOODWILL_IMPORT_BATCH_SIZE = int(os.environ.get("GOODWILL_IMPORT_BATCH_SIZE", "2000"))
+GOODWILL_IMPORT_BATCH_SIZE = int(os.environ.get("GOODWILL_IMPORT_BATCH_SIZE", "5000"))
 
 # Tasks: in-process unless REDIS_URL is set, then Celery workers on Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
