@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from goodwill.analysis.sentiment import Grams, doc_owner, hash_grams, token_hashes
+
 INTENTS: tuple[str, ...] = (
     "complaint",
     "question",
@@ -85,44 +87,94 @@ _PROBLEM = re.compile(
 )
 
 
-def _matches(pattern: re.Pattern[str], docs: Sequence[str]) -> npt.NDArray[np.bool_]:
+def _matches(pattern: re.Pattern[str], docs: Sequence[str], joined: str) -> npt.NDArray[np.bool_]:
     """Whether the pattern matches in each document, with one scan over the batch."""
-    if not docs:
-        return np.zeros(0, dtype=bool)
-    joined = "\n".join(docs)
-    starts = [m.start() for m in pattern.finditer(joined)]
     hit = np.zeros(len(docs), dtype=bool)
+    starts = [m.start() for m in pattern.finditer(joined)]
     if starts:
-        line_starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
-        hit[np.searchsorted(line_starts, np.array(starts), side="right") - 1] = True
+        hit[doc_owner(docs, starts)] = True
     return hit
 
 
-def _question(docs: Sequence[str]) -> npt.NDArray[np.bool_]:
-    mark = np.fromiter(("?" in d for d in docs), dtype=bool, count=len(docs))
-    opening = _matches(re.compile(_QUESTION_START.pattern, re.MULTILINE), docs)
-    return mark | opening
+_QUESTION_START_LINE = re.compile(_QUESTION_START.pattern, re.MULTILINE)
+
+
+# Every match of a pattern contains one of its trigger tokens, so a pattern only runs on the
+# documents that have one (found with a vectorised look-up of hashed tokens).
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "churn": _words(
+        "switch switching switched move moving go going went cancel canceling cancelling close "
+        "closing terminate terminating end ending delete deleting never last final taking done "
+        "finished through leaving left quit quitting ditching dumping find finding look looking "
+        "unsubscribe goodbye bye"
+    ),
+    "purchase": _words(
+        "where how want wanna would like i'd we'd planning plan looking hoping ready thinking "
+        "stock available preorder pre-order pre price buy order take"
+    ),
+    "suggestion": _words(
+        "you please pls plz would i'd it'd that'd why suggestion suggest feature wish consider "
+        "how idea"
+    ),
+}
+
+
+def _candidates(grams: Grams, triggers: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+    keys = np.sort(token_hashes(list(triggers)))
+    uni_keys = grams.keys[: grams.n_unigrams]
+    hit = np.isin(uni_keys, keys)
+    out = np.zeros(grams.n_docs, dtype=bool)
+    out[grams.rows[: grams.n_unigrams][hit]] = True
+    return out
+
+
+def _gated(
+    pattern: re.Pattern[str], docs: Sequence[str], gate: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    hit = np.zeros(len(docs), dtype=bool)
+    chosen = np.flatnonzero(gate)
+    if len(chosen):
+        subset = [docs[i] for i in chosen.tolist()]
+        hit[chosen] = _matches(pattern, subset, "\n".join(subset))
+    return hit
 
 
 def classify_intents(
-    docs: Sequence[str], sentiment_labels: Sequence[str], sentiment_scores: npt.ArrayLike
+    docs: Sequence[str],
+    sentiment_labels: Sequence[str],
+    sentiment_scores: npt.ArrayLike,
+    *,
+    grams: Grams | None = None,
+    problem: npt.NDArray[np.bool_] | None = None,
 ) -> list[str]:
-    """Intent of each normalised document (see :func:`goodwill.analysis.text.normalise_many`)."""
+    """Intent of each normalised document (see :func:`goodwill.analysis.text.normalise_many`).
+
+    ``grams`` (from :func:`goodwill.analysis.sentiment.hash_grams`) and ``problem`` (the
+    document has a care-negative term) are reused from sentiment analysis when given.
+    """
     n = len(docs)
     if n == 0:
         return []
+    grams = grams if grams is not None else hash_grams(docs)
     scores = np.asarray(sentiment_scores, dtype=np.float64)
     negative = np.array([lab == "negative" for lab in sentiment_labels], dtype=bool)
     positive = np.array([lab == "positive" for lab in sentiment_labels], dtype=bool)
-    question = _question(docs)
-    problem = _matches(_PROBLEM, docs)
+    joined = "\n".join(docs)
+    question = np.fromiter(("?" in d for d in docs), dtype=bool, count=n)
+    question |= _matches(_QUESTION_START_LINE, docs, joined)
+    if problem is None:
+        problem = _matches(_PROBLEM, docs, joined)
     complaint_question = question & (
-        (_matches(_COMPLAINT_QUESTION, docs) & negative) | (scores <= -0.6)
+        (_gated(_COMPLAINT_QUESTION, docs, question & negative)) | (scores <= -0.6)
     )
     choices = [
-        _matches(_CHURN, docs),
-        _matches(_PURCHASE, docs),
-        _matches(_SUGGESTION, docs),
+        _gated(_CHURN, docs, _candidates(grams, _TRIGGERS["churn"])),
+        _gated(_PURCHASE, docs, _candidates(grams, _TRIGGERS["purchase"])),
+        _gated(_SUGGESTION, docs, _candidates(grams, _TRIGGERS["suggestion"])),
         complaint_question,
         question,
         negative | (problem & ~positive),

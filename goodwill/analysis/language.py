@@ -5,7 +5,8 @@ Three steps, cheapest first, each over the whole batch:
 1. Texts with no letters at all (emoji, numbers, links only) are ``und``.
 2. Scripts that name one language (Hangul, kana, Thai, Greek, Hebrew, Georgian, Armenian)
    decide directly; CJK ideographs without kana are ``zh``.
-3. Latin-script texts whose words are largely English function words are ``en`` (most
+3. Latin-script texts whose words are largely English (function words, or words of the
+   English sentiment lexicons) are ``en`` (most
    brand traffic is English, and langid's byte-level model is the slow part); everything
    else goes to py3langid (BSD-3-Clause; its model ships inside the PyPI package),
    restricted to the languages in :data:`LANGUAGES`, which also keeps it from answering
@@ -21,6 +22,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from goodwill.analysis.sentiment import Grams, hash_grams, token_hashes
+from goodwill.analysis.text import normalise_many
 
 LANGUAGES: tuple[str, ...] = (
     "en",
@@ -87,7 +91,6 @@ _HAN = re.compile("[\u4e00-\u9fff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
 _HANDLES = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+")
-_WORD = re.compile(r"[^\W\d_][\w']*")
 
 # Function words that are English and rarely words of other Latin-script languages.
 _ENGLISH_FUNCTION_WORDS = (
@@ -95,14 +98,13 @@ _ENGLISH_FUNCTION_WORDS = (
     "have has had been be will would should could can can't don't doesn't didn't i'm it's "
     "i've you're what why how when where who which just not but from about at of it me "
     "get got any some there here than then very so if or an too also still our us his her "
-    "she he them its into out up been being does did do done all only after before"
+    "she he them its into out up been being does did do done all only after before "
+    "you've i'd we're they're he's she's that's there's what's let's i'll you'll we'll "
+    "isn't wasn't aren't won't can't couldn't wouldn't haven't hasn't today tomorrow "
+    "yesterday please thanks thank yes said say again now because over while"
 )
 ENGLISH_FUNCTION_WORDS = frozenset(_ENGLISH_FUNCTION_WORDS.split())
-_EN_RATIO = 0.25
-
-
-def _lower_words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+_EN_RATIO = 0.2
 
 
 @cache
@@ -115,8 +117,11 @@ def _identifier() -> Any:
     return identifier
 
 
-def detect_languages(texts: Sequence[str]) -> list[str]:
-    """Language code of each text (see the module docstring)."""
+def detect_languages(texts: Sequence[str], grams: Grams | None = None) -> list[str]:
+    """Language code of each text (see the module docstring).
+
+    ``grams`` are the texts' hashed grams when the caller has them already.
+    """
     n = len(texts)
     result = np.full(n, UNDETERMINED, dtype=object)
     undecided = np.ones(n, dtype=bool)
@@ -128,7 +133,7 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
         hit = [i for i in candidates.tolist() if pattern.search(texts[i]) is not None]
         result[hit] = code
         undecided[hit] = False
-    english = undecided & _english_by_function_words(texts)
+    english = undecided & _english_evidence(texts, grams)
     result[english] = "en"
     undecided &= ~english
     rest = np.flatnonzero(undecided)
@@ -140,17 +145,37 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     return [str(code) for code in result]
 
 
-def _english_by_function_words(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
-    out = np.zeros(len(texts), dtype=bool)
-    for i, text in enumerate(texts):
-        if not text.isascii() and _NON_LATIN_LETTER.search(text):
-            continue
-        words = _lower_words(_HANDLES.sub(" ", text[:1000]))
-        if not words:
-            continue
-        hits = sum(map(ENGLISH_FUNCTION_WORDS.__contains__, words))
-        out[i] = hits >= 2 and hits >= _EN_RATIO * len(words)
-    return out
+def _english_evidence(texts: Sequence[str], grams: Grams | None) -> npt.NDArray[np.bool_]:
+    """Texts in Latin script whose words are mostly English function or lexicon words."""
+    from goodwill.analysis.sentiment import default_lexicon
+
+    n = len(texts)
+    if grams is None:
+        grams = hash_grams(normalise_many(texts))
+    uni_keys = grams.keys[: grams.n_unigrams]
+    uni_rows = grams.rows[: grams.n_unigrams]
+    english = _english_keys(default_lexicon().english_keys)
+    hits = np.bincount(uni_rows[np.isin(uni_keys, english)], minlength=n)
+    words = np.bincount(uni_rows[~np.isin(uni_keys, _non_word_keys())], minlength=n)
+    latin = np.fromiter(
+        (t.isascii() or _NON_LATIN_LETTER.search(t) is None for t in texts), bool, count=n
+    )
+    return latin & (hits >= 2) & (hits >= _EN_RATIO * words)
+
+
+_ENGLISH_KEYS: list[npt.NDArray[np.int64]] = []
+
+
+def _english_keys(lexicon_keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    if not _ENGLISH_KEYS:
+        function_words = token_hashes(sorted(ENGLISH_FUNCTION_WORDS))
+        _ENGLISH_KEYS.append(np.union1d(function_words, lexicon_keys))
+    return _ENGLISH_KEYS[0]
+
+
+@cache
+def _non_word_keys() -> npt.NDArray[np.int64]:
+    return np.unique(token_hashes(["_url_", "_user_", "_num_", ",", ".", "!", "?", ";", ":"]))
 
 
 def detect_language(text: str) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from goodwill.analysis.text import normalise_many
+from goodwill.analysis.text import SPELLINGS, normalise_many
 
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 N_FEATURES = 2**20
@@ -70,7 +70,7 @@ def token_hashes(tokens: list[str]) -> IntArray:
         if len(cache_) + len(missing) > _INDEX_CACHE_MAX:
             cache_.clear()
             missing = set(tokens)
-        cache_.update(zip(missing, map(_crc, missing), strict=True))
+        cache_.update((tok, _crc(SPELLINGS.get(tok, tok))) for tok in missing)
     return np.fromiter(map(cache_.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
 
@@ -134,6 +134,7 @@ class Lexicon:
     keys: IntArray  # sorted
     values: FloatArray
     sarcasm: re.Pattern[str]
+    english_keys: IntArray  # sorted keys of the plain English words (language evidence)
 
     def lookup(self, keys: IntArray) -> FloatArray:
         at = np.searchsorted(self.keys, keys)
@@ -171,10 +172,12 @@ class Lexicon:
             if key is not None:
                 by_key[key] = value
         order = sorted(by_key)
+        english = [t for t in terms if len(t) >= 3 and t.isascii() and t.isalpha()]
         return cls(
             keys=np.array(order, dtype=np.int64),
             values=np.array([by_key[k] for k in order]),
             sarcasm=re.compile("|".join(f"(?:{p})" for p in care["sarcasm"])),
+            english_keys=np.unique(token_hashes(english)),
         )
 
 
@@ -239,13 +242,20 @@ def featurise_docs(docs: Sequence[str], lexicon: Lexicon | None = None) -> tuple
         after = has_but[uni_rows] & (np.arange(grams.n_unigrams) > last_but[uni_rows])
         tail = np.bincount(uni_rows[after], weights=value[: grams.n_unigrams][after], minlength=n)
         raw = np.where(has_but, 0.5 * raw + tail, raw)
-    sarcasm = _per_doc_matches(lex.sarcasm, docs)
+    # Every sarcasm pattern holds a positive word: scan only the documents that have one.
+    sarcasm = np.zeros(n)
+    positive_docs = np.flatnonzero(pos > 0)
+    if len(positive_docs):
+        subset = [docs[i] for i in positive_docs.tolist()]
+        sarcasm[positive_docs] = _per_doc_matches(lex.sarcasm, subset)
     raw = raw - 3.0 * sarcasm - np.where(sarcasm > 0, pos * 0.5, 0.0)
     compound = raw / np.sqrt(raw * raw + _ALPHA)
     counts = grams.counts()
+    uni_keys = grams.keys[: grams.n_unigrams]
 
     def column(token: str) -> FloatArray:
-        return np.asarray(counts[:, _index(token)].toarray(), dtype=np.float64).ravel()
+        rows = uni_rows[uni_keys == _crc(token)]
+        return np.bincount(rows, minlength=n).astype(np.float64)
 
     lengths = np.bincount(uni_rows, minlength=n).astype(np.float64)
     dense = np.column_stack(
@@ -263,19 +273,20 @@ def featurise_docs(docs: Sequence[str], lexicon: Lexicon | None = None) -> tuple
     return Features(counts=counts, dense=dense), grams
 
 
-def _index(token: str) -> int:
-    return _crc(token) % N_FEATURES
+def doc_owner(docs: Sequence[str], positions: Sequence[int]) -> IntArray:
+    """Index of the document of each character position in ``"\\n".join(docs)``."""
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    line_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    found = np.searchsorted(line_starts, np.asarray(positions, dtype=np.int64), side="right")
+    return np.asarray(found - 1, dtype=np.int64)
 
 
 def _per_doc_matches(pattern: re.Pattern[str], docs: Sequence[str]) -> FloatArray:
     """How many times the pattern matches in each document, with one scan of the batch."""
-    joined = "\n".join(docs)
-    starts = [m.start() for m in pattern.finditer(joined)]
+    starts = [m.start() for m in pattern.finditer("\n".join(docs))]
     if not starts:
         return np.zeros(len(docs))
-    line_starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
-    owners = np.searchsorted(line_starts, np.array(starts), side="right") - 1
-    return np.bincount(owners, minlength=len(docs)).astype(np.float64)
+    return np.bincount(doc_owner(docs, starts), minlength=len(docs)).astype(np.float64)
 
 
 def lexicon_scores(texts: Sequence[str]) -> FloatArray:

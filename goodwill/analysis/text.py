@@ -10,7 +10,8 @@ whitespace alone:
 - URLs become ``_url_``, @mentions ``_user_``, numbers ``_num_``; ``#hashtag`` keeps its
   word (``hashtag``) because the word carries the meaning ("#fail").
 - Letters repeated three or more times collapse to two ("sooooo" -> "soo", "goooood" ->
-  "good") and a few common social spellings are expanded ("thx" -> "thanks").
+  "good"); common social spellings ("thx") are mapped to the standard word when tokens are
+  hashed (see :data:`SPELLINGS`).
 - Emoticons and emoji become tokens of their own (each emoji is one token).
 - Words after a negator ("not", "never", "n't", "no", ...) up to the next punctuation mark,
   at most three of them, get a ``not_`` prefix ("not good" -> "not not_good"), so a
@@ -31,10 +32,10 @@ _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+")  # applied after lower()
-_MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
-_HASHTAG = re.compile(r"(?<![\w&])#(\w+)")
-_NUMBER = re.compile(r"(?<![\w])[$£€]?\d+(?:[.,:]\d+)*(?:%|st|nd|rd|th|am|pm|h|hrs?|mins?)?(?!\w)")
-_ELONGATED = re.compile(r"(\w)\1{2,}")
+_MENTION = re.compile(r"@\w{1,30}")
+# Patterns start with a literal or a character class so the regex engine can skip ahead fast.
+_NUMBER = re.compile(r"[$£€\d](?<!\w\d)[\d.,:]*(?:%|st|nd|rd|th|am|pm|h|hrs?|mins?)?(?!\w)")
+_ELONGATED = re.compile(r"([a-z])\1\1+")
 _REPEATED_PUNCT = re.compile(r"([!?.])\1+")
 _APOSTROPHE = re.compile("[\u2018\u2019\u02bc`\u00b4]")
 
@@ -62,70 +63,28 @@ _EMOTICONS: dict[str, str] = {
     "</3": "_brokenheart_",
 }
 _EMOTICON = re.compile(
-    r"(?<![\w:/])("
+    r"(?=[:;=<\-])("
     + "|".join(re.escape(e) for e in sorted(_EMOTICONS, key=len, reverse=True))
     + r")(?![\w/])",
 )
 
-# Social spellings seen in customer-care traffic; expanded so the lexicons match them.
+# Social spellings seen in customer-care traffic. Tokens keep their spelling in the
+# normalised text; the hashing step (goodwill.analysis.sentiment.token_hashes) maps each to
+# the standard word, so models and lexicons see "thanks" for "thx". Apostrophe-less
+# negations ("dont") are negators of their own (NEGATORS).
 SPELLINGS: dict[str, str] = {
-    "thx": "thanks",
-    "thnx": "thanks",
-    "thanx": "thanks",
-    "tnx": "thanks",
-    "ty": "thanks",
-    "tysm": "thanks so much",
-    "pls": "please",
-    "plz": "please",
-    "plez": "please",
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "y": "why",
-    "b4": "before",
-    "gr8": "great",
-    "luv": "love",
-    "wat": "what",
-    "wut": "what",
-    "cuz": "because",
-    "bc": "because",
-    "coz": "because",
-    "dont": "don't",
-    "didnt": "didn't",
-    "doesnt": "doesn't",
-    "cant": "can't",
-    "wont": "won't",
-    "isnt": "isn't",
-    "wasnt": "wasn't",
-    "havent": "haven't",
-    "hasnt": "hasn't",
-    "couldnt": "couldn't",
-    "shouldnt": "shouldn't",
-    "im": "i'm",
-    "ive": "i've",
-    "idk": "i don't know",
-    "omg": "oh my god",
-    "wtf": "what the fuck",
-    "smh": "shaking my head",
-    "fml": "fuck my life",
-    "lol": "lol",
-    "lmao": "lol",
-    "cancelled": "cancelled",
-    "canceled": "cancelled",
-    "cancelation": "cancellation",
-    "recieve": "receive",
-    "recieved": "received",
-    "definately": "definitely",
-    "terible": "terrible",
-    "horible": "horrible",
-    "worse": "worse",
-    "wrost": "worst",
-    "servcie": "service",
-    "custmer": "customer",
-    "delayd": "delayed",
-    "refun": "refund",
-}
-_SPELLING = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, SPELLINGS)) + r")(?![\w'])")
+    "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "tnx": "thanks", "ty": "thanks",
+    "tysm": "thanks", "pls": "please", "plz": "please", "plez": "please", "u": "you",
+    "ur": "your", "r": "are", "y": "why", "b4": "before", "gr8": "great", "luv": "love",
+    "wat": "what", "wut": "what", "cuz": "because", "bc": "because", "coz": "because",
+    "dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "cant": "can't",
+    "wont": "won't", "isnt": "isn't", "wasnt": "wasn't", "havent": "haven't",
+    "hasnt": "hasn't", "couldnt": "couldn't", "shouldnt": "shouldn't", "im": "i'm",
+    "ive": "i've", "lmao": "lol", "canceled": "cancelled", "cancelation": "cancellation",
+    "recieve": "receive", "recieved": "received", "definately": "definitely",
+    "terible": "terrible", "horible": "horrible", "wrost": "worst", "servcie": "service",
+    "custmer": "customer", "delayd": "delayed", "refun": "refund",
+}  # fmt: skip
 
 NEGATORS = (
     "not",
@@ -160,9 +119,25 @@ NEGATORS = (
     "wouldn't",
     "mustn't",
     "n't",
+    "dont",
+    "doesnt",
+    "didnt",
+    "cant",
+    "wont",
+    "isnt",
+    "wasnt",
+    "arent",
+    "werent",
+    "havent",
+    "hasnt",
+    "couldnt",
+    "shouldnt",
+    "wouldnt",
 )
 _NEGATION_SCOPE = re.compile(
-    r"(?<![\w'])(" + "|".join(map(re.escape, NEGATORS)) + r")((?: [^\W_][\w'-]*){1,3})(?![\w'-])"
+    r"(?=[nwcdhbiasm])(?<![\w'])("
+    + "|".join(map(re.escape, NEGATORS))
+    + r")((?: [^\W_][\w'-]*){1,3})(?![\w'-])"
 )
 # "not only", "no doubt", "not bad" are not negations of what follows in the usual sense;
 # "bad" under negation is handled by the lexicon (not_bad is mildly positive).
@@ -172,12 +147,9 @@ _NOT_NEGATING = re.compile(r"\b(?:" + "|".join(_NOT_NEGATING_PHRASES) + r")\b")
 # Tokens: placeholders, words with inner apostrophes, emoji (one symbol each, with
 # modifiers and joiners), and the punctuation marks that carry tone.
 _TOKEN = re.compile(
-    r"_[a-z]+_"
-    r"|[^\W_](?:[\w'-]*[^\W_])?"
-    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\U0001F3FB-\U0001F3FF]?"
-    r"|[!?]"
-    r"|[.,;:]"
-    r"|\n",
+    r"\w[\w'-]*"
+    r"|[!?.,;:\n]"
+    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\U0001F3FB-\U0001F3FF]?",
 )
 
 
@@ -193,7 +165,8 @@ def clean(text: str) -> str:
 
 def _clean_joined(text: str) -> str:
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
         text = _APOSTROPHE.sub("'", text)
     return _INVISIBLE.sub(" ", text)
 
@@ -220,12 +193,11 @@ def normalise_many(texts: Sequence[str]) -> list[str]:
     big = big.lower()
     big = _URL.sub(" _url_ ", big)
     big = _MENTION.sub(" _user_ ", big)
-    big = _HASHTAG.sub(r" \1 ", big)
+    big = big.replace("#", " ")  # "#fail" -> "fail": the word carries the meaning
     big = _EMOTICON.sub(lambda m: " " + _EMOTICONS[m.group(1)] + " ", big)
     big = _NUMBER.sub(" _num_ ", big)
     big = _ELONGATED.sub(r"\1\1", big)
     big = _REPEATED_PUNCT.sub(r"\1", big)
-    big = _SPELLING.sub(lambda m: SPELLINGS[m.group(1)], big)
     joined = " ".join(_TOKEN.findall(big))
     if any(phrase in joined for phrase in _NOT_NEGATING_PHRASES):
         joined = _NOT_NEGATING.sub(lambda m: m.group(0).replace(" ", "_"), joined)

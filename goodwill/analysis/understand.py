@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from goodwill.analysis.intent import classify_intents
 from goodwill.analysis.language import detect_languages
 from goodwill.analysis.sentiment import (
+    DENSE_FEATURES,
     SentimentModel,
     default_model,
     featurise_docs,
@@ -43,9 +46,11 @@ def analyse(
     proba = (model or default_model()).predict_proba_features(features)
     labels = labels_of(proba)
     scores = scores_of(proba)
-    intents = classify_intents(docs, labels, scores)
+    # A care-negative term worth at least -2 on VADER's scale marks a problem report.
+    problem = features.dense[:, DENSE_FEATURES.index("negative")] >= np.tanh(2.0 / 4.0)
+    intents = classify_intents(docs, labels, scores, grams=grams, problem=problem)
     topics = assign_topics(docs, taxonomy, grams=grams)
-    languages = detect_languages(texts)
+    languages = detect_languages(texts, grams=grams)
     return [
         TextAnalysis(
             sentiment=label,
