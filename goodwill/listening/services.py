@@ -54,10 +54,10 @@ def ingest_batch(*, source: Source | None, items: Sequence[MessageItem]) -> Batc
     and new messages are threaded into conversations before they are stored. Items must be
     unique by (channel, external id) within the batch (ValueError otherwise).
 
-    The writes are hand-written multi-row INSERT ... RETURNING and executemany UPDATE
-    statements (goodwill.bulk) instead of bulk_create/bulk_update: on 20,000 generated
-    messages in batches of 2,000 this took ingest from ~3,800 to ~30,000 messages/s on
-    SQLite (see benchmarks/README.md).
+    The writes are hand-written statements (goodwill.bulk: executemany INSERT with ids read
+    back by key on SQLite, COPY on PostgreSQL, executemany UPDATE) instead of
+    bulk_create/bulk_update: that took ingest from ~3,800 to ~22,000 messages/s on SQLite
+    (benchmarks/README.md).
     """
     result = BatchResult()
     if not items:
