@@ -255,7 +255,9 @@ def insert_rows(
     if key is not None and connection.vendor == "postgresql" and not on_conflict_do_nothing:
         return _copy_rows(model, fields, columns, rows, tuple(default_values), returning, key)
     if key is not None and connection.vendor == "sqlite" and not on_conflict_do_nothing:
-        return _executemany_rows(model, fields, columns, rows, tuple(default_values), returning, key)
+        return _executemany_rows(
+            model, fields, columns, rows, tuple(default_values), returning, key
+        )
     width = len(columns)
     per_statement = max(1, min(MAX_ROWS_PER_INSERT, _max_params() // width))
     tail = ""
