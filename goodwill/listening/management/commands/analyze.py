@@ -32,6 +32,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.analysis.understand import analyse
+from goodwill.cli_io import reading
 
 BATCH = 10_000
 KEYS = ("id", "sentiment", "sentiment_score", "intent", "topics", "language")
@@ -72,20 +73,13 @@ class Command(BaseCommand):
                 raise CommandError(f"{source}: unknown extension {suffix!r}; use --format")
         batch_size = max(1, int(options["batch_size"]))
         output = options["output"]
-        try:
-            with source.open(newline="", encoding="utf-8-sig") as handle:
-                records = _read_csv(handle) if fmt == "csv" else _read_jsonl(handle)
-                if output == "-":
-                    count = _run(records, sys.stdout, batch_size)
-                else:
-                    with open(output, "w", encoding="utf-8", newline="\n") as out:
-                        count = _run(records, out, batch_size)
-        except OSError as exc:
-            raise CommandError(f"{exc.filename or source}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{source}: not UTF-8 text ({exc.reason})") from None
-        except InputError as exc:
-            raise CommandError(f"{source}: {exc}") from None
+        with reading(source, InputError), source.open(newline="", encoding="utf-8-sig") as handle:
+            records = _read_csv(handle) if fmt == "csv" else _read_jsonl(handle)
+            if output == "-":
+                count = _run(records, sys.stdout, batch_size)
+            else:
+                with open(output, "w", encoding="utf-8", newline="\n") as out:
+                    count = _run(records, out, batch_size)
         if output != "-":
             self.stderr.write(f"analysed {count} records -> {output}")
 

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.analysis.spikes import SpikeConfig, detect, parse_timestamp
+from goodwill.cli_io import reading
 
 HEADER = ("timestamp", "value", "anomaly_score", "is_spike")
 MAX_REPORTED_ERRORS = 20
@@ -42,13 +43,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         source = Path(options["series"])
-        try:
-            with source.open(newline="", encoding="utf-8-sig") as handle:
-                raw, times, walls, values = _read_series(handle, source.name)
-        except OSError as exc:
-            raise CommandError(f"{source}: cannot read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{source}: not UTF-8 text ({exc.reason})") from None
+        with reading(source), source.open(newline="", encoding="utf-8-sig") as handle:
+            raw, times, walls, values = _read_series(handle, source.name)
         result = detect(
             times,
             values,

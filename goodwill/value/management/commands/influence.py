@@ -11,7 +11,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.analysis import influence
-from goodwill.value.cli_io import parse_file
+from goodwill.cli_io import parse_file
 
 INFLUENCE_HELP = f"""\
 PageRank (damping {influence.DAMPING}, converged until the L1 change between iterations is

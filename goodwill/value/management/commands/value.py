@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.analysis import clv
-from goodwill.value.cli_io import parse_file
+from goodwill.cli_io import parse_file
 
 FIT_HELP = f"""\
 Fit the BG/NBD purchase model and the Gamma-Gamma spend model to a transactions CSV.
