@@ -6,6 +6,7 @@ Tasks take ids and JSON data, never model instances, and are idempotent: ingest 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,23 +22,11 @@ from goodwill.listening.services import ingest_batch
 from goodwill.listening.types import LabelItem, MessageItem
 from goodwill.utils import chunks
 
-_SCALARS = (
-    "channel",
-    "external_id",
-    "author_id",
-    "author_handle",
-    "text",
-    "author_name",
-    "url",
-    "in_reply_to",
-    "likes",
-    "shares",
-    "replies",
-    "followers",
-    "language",
-    "is_from_company",
-)
-_KNOWN = {*_SCALARS, "created_at", "raw", "labels"}
+# Every MessageItem field travels as itself except these three, which need converting; deriving
+# the list keeps a field added to MessageItem from being dropped on the way through the queue.
+_CONVERTED = ("created_at", "raw", "labels")
+_SCALARS = tuple(f.name for f in dataclasses.fields(MessageItem) if f.name not in _CONVERTED)
+_KNOWN = {*_SCALARS, *_CONVERTED}
 
 
 def item_to_dict(item: MessageItem) -> dict[str, Any]:
