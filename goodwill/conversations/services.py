@@ -8,7 +8,6 @@ from datetime import datetime
 
 from goodwill import bulk
 from goodwill.conversations.models import Conversation, Speaker
-from goodwill.utils import chunks
 
 # (created_at, is_from_company, customer_id) of one message: all that conversation facts need.
 FactRow = tuple[datetime, bool, int | None]
@@ -321,28 +320,6 @@ def refresh_conversations(
             for pk in sorted(set(conversation_ids))
         ],
     )
-
-
-def absorb_placeholders(
-    *, channel: str, external_ids: Sequence[str], assignment: dict[str, int]
-) -> dict[int, int]:
-    """Merge conversations that were keyed by a parent which has now arrived elsewhere.
-
-    If replies arrived before message P, they were threaded under a conversation keyed by
-    P's id. When P arrives and itself belongs to a different conversation (it replies to
-    something older), the placeholder conversation is folded into P's. Returns
-    {placeholder id: surviving id}; the caller moves the messages. (thread_batch already
-    does this for its own batch; this stays for callers that thread by other means.)
-    """
-    moves: dict[int, int] = {}
-    for chunk in chunks(list(external_ids)):
-        for pk, root in Conversation.objects.filter(
-            channel=channel, root_external_id__in=chunk
-        ).values_list("id", "root_external_id"):
-            target = assignment.get(root)
-            if target is not None and target != pk:
-                moves[pk] = target
-    return {src: _final(src, moves) for src in moves}
 
 
 def delete_conversations(*, ids: Iterable[int]) -> None:
