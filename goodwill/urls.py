@@ -13,6 +13,9 @@ urlpatterns = [
     path("inbox/", include("goodwill.conversations.urls")),
     path("messages/", include("goodwill.listening.urls")),
     path("customers/", include("goodwill.customers.urls")),
+    path("sources/", include("goodwill.listening.urls_sources")),
+    path("alerts/", include("goodwill.insights.urls")),
+    path("value/", include("goodwill.value.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -1,0 +1,1 @@
+"""Channel connectors: each turns a platform's API into MessageItems (see base.py)."""
