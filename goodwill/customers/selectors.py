@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -114,4 +115,44 @@ def transaction_totals(customer_id: int) -> list[SpendTotal]:
 def recent_transactions(customer_id: int, *, limit: int = 50) -> list[Transaction]:
     return list(
         Transaction.objects.filter(customer_id=customer_id).order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def transaction_rows() -> list[tuple[int, datetime, Decimal]]:
+    """(customer id, occurred at, amount) of every live customer's transactions.
+
+    For population-level models (value scoring); ordered by customer, then time.
+    """
+    return list(
+        Transaction.objects.filter(customer__merged_into__isnull=True)
+        .order_by("customer_id", "occurred_at", "id")
+        .values_list("customer_id", "occurred_at", "amount")
+    )
+
+
+def customers_with_transactions_since(since: datetime) -> set[int]:
+    """Customers with a transaction recorded (not occurred) at or after `since`."""
+    return set(
+        Transaction.objects.filter(created_at__gte=since)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+
+
+def identity_rows() -> list[tuple[int, int | None, int | None, bool]]:
+    """(identity id, live customer id or None, followers or None, is the company) of all."""
+    rows = Identity.objects.values_list(
+        "id", "customer_id", "customer__merged_into_id", "followers", "is_company"
+    )
+    return [
+        (pk, None if company else (into or cust), followers, company)
+        for pk, cust, into, followers, company in rows.order_by("id")
+    ]
+
+
+def live_customer_ids() -> list[int]:
+    return list(
+        Customer.objects.filter(merged_into__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
     )

@@ -77,3 +77,50 @@ def conversation_messages(conversation_id: int) -> list[Message]:
 def customer_messages(customer_id: int, *, limit: int = 20) -> list[Message]:
     """A customer's most recent messages on every channel."""
     return list(filter_messages(MessageFilters(customer_id=customer_id))[:limit])
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRow:
+    channel: str
+    external_id: str
+    in_reply_to: str
+    author_id: int
+    is_from_company: bool
+    engagement: int  # likes + shares + replies received
+    intent: str
+    sentiment: str
+
+
+def interaction_rows() -> list[InteractionRow]:
+    """Every message with a known author, reduced to what social-value scoring reads."""
+    rows = (
+        Message.objects.filter(author__isnull=False)
+        .order_by("id")
+        .values_list(
+            "channel",
+            "external_id",
+            "in_reply_to",
+            "author_id",
+            "is_from_company",
+            "likes",
+            "shares",
+            "replies",
+            "intent",
+            "sentiment",
+        )
+    )
+    return [
+        InteractionRow(ch, ext, parent, author, company, likes + shares + replies, intent, sent)
+        for ch, ext, parent, author, company, likes, shares, replies, intent, sent in rows.iterator(
+            chunk_size=5000
+        )
+    ]
+
+
+def authors_with_messages_since(since: datetime) -> set[int]:
+    """Identity ids that wrote a message imported at or after `since`."""
+    return set(
+        Message.objects.filter(imported_at__gte=since, author__isnull=False)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
