@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -123,10 +124,13 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
+@cache
+def _trigger_keys(triggers: tuple[str, ...]) -> npt.NDArray[np.int64]:
+    return np.unique(token_hashes(list(triggers)))
+
+
 def _candidates(grams: Grams, triggers: tuple[str, ...]) -> npt.NDArray[np.bool_]:
-    keys = np.sort(token_hashes(list(triggers)))
-    uni_keys = grams.keys[: grams.n_unigrams]
-    hit = np.isin(uni_keys, keys)
+    hit = grams.unigram_in("intent:" + triggers[0], _trigger_keys(triggers))
     out = np.zeros(grams.n_docs, dtype=bool)
     out[grams.rows[: grams.n_unigrams][hit]] = True
     return out

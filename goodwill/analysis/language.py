@@ -152,11 +152,11 @@ def _english_evidence(texts: Sequence[str], grams: Grams | None) -> npt.NDArray[
     n = len(texts)
     if grams is None:
         grams = hash_grams(normalise_many(texts))
-    uni_keys = grams.keys[: grams.n_unigrams]
     uni_rows = grams.rows[: grams.n_unigrams]
     english = _english_keys(default_lexicon().english_keys)
-    hits = np.bincount(uni_rows[np.isin(uni_keys, english)], minlength=n)
-    words = np.bincount(uni_rows[~np.isin(uni_keys, _non_word_keys())], minlength=n)
+    hits = np.bincount(uni_rows[grams.unigram_in("language:english", english)], minlength=n)
+    non_word = grams.unigram_in("language:non-word", _non_word_keys())
+    words = np.bincount(uni_rows[~non_word], minlength=n)
     latin = np.fromiter(
         (t.isascii() or _NON_LATIN_LETTER.search(t) is None for t in texts), bool, count=n
     )

@@ -35,7 +35,14 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from goodwill.analysis.text import SPELLINGS, normalise_many
+from goodwill.analysis.text import (
+    SPELLINGS,
+    is_negator,
+    join_documents,
+    mark_negations,
+    normalise_many,
+    token_stream,
+)
 
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 N_FEATURES = 2**20
@@ -49,7 +56,6 @@ FloatArray = npt.NDArray[np.float64]
 
 
 _BIGRAM_MULTIPLIER = 1_000_003  # a prime; bigram feature = (a * M + b + 1) mod N_FEATURES
-_INDEX_CACHE: dict[str, int] = {}
 _INDEX_CACHE_MAX = 2_000_000
 IntArray = npt.NDArray[np.int64]
 
@@ -58,20 +64,99 @@ def _crc(token: str) -> int:
     return zlib.crc32(token.encode("utf-8", "surrogatepass"))
 
 
-def token_hashes(tokens: list[str]) -> IntArray:
-    """CRC-32 of each token, cached per token.
+_HASH_MASK = 0xFFFFFFFF
+_NEGATOR_BIT = 1 << 32
+_NEWLINE_BIT = 1 << 33
 
-    Only tokens not seen before are hashed in Python; the lookup of the rest is a C-level
-    ``map`` over the dictionary.
+
+def _code(token: str) -> int:
+    """CRC-32 of the token's standard spelling, with flag bits for the batch pipeline."""
+    code = _crc(SPELLINGS.get(token, token))
+    if is_negator(token):
+        code |= _NEGATOR_BIT
+    if token == "\n":
+        code |= _NEWLINE_BIT
+    return code
+
+
+class _Vocabulary:
+    """Every distinct token seen so far: an id per token, and per-id codes and memberships.
+
+    Tokens repeat across posts, so anything known about a token (its hash, whether it is a
+    stop word or a trigger) is computed once per distinct token and looked up by id with
+    array indexing, not with a search per occurrence.
     """
-    cache_ = _INDEX_CACHE
-    missing = set(tokens).difference(cache_)
-    if missing:
-        if len(cache_) + len(missing) > _INDEX_CACHE_MAX:
-            cache_.clear()
-            missing = set(tokens)
-        cache_.update((tok, _crc(SPELLINGS.get(tok, tok))) for tok in missing)
-    return np.fromiter(map(cache_.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.codes = np.zeros(0, dtype=np.int64)
+        self.members: dict[str, tuple[IntArray, npt.NDArray[np.bool_]]] = {}
+
+    def clear(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def trim(self) -> None:
+        """Start again when the vocabulary is too large (only between batches: ids held by a
+        batch's grams must stay valid while it is analysed)."""
+        if len(self.ids) > _INDEX_CACHE_MAX:
+            self.clear()
+
+    def lookup(self, tokens: list[str]) -> IntArray:
+        ids = self.ids
+        missing = set(tokens).difference(ids)
+        if missing:
+            start = len(ids)
+            new = list(missing)
+            ids.update(zip(new, range(start, start + len(new)), strict=True))
+            self.codes = np.concatenate(
+                [self.codes, np.fromiter(map(_code, new), dtype=np.int64, count=len(new))]
+            )
+        return np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def member(self, name: str, table: IntArray) -> npt.NDArray[np.bool_]:
+        """Per id: whether the token's hash is in ``table`` (sorted, unique; fixed per name)."""
+        found = self.members.get(name)
+        if found is None or len(found[1]) < len(self.codes):
+            done = found[1] if found is not None else np.zeros(0, dtype=bool)
+            extra = key_in(self.codes[len(done) :] & _HASH_MASK, table)
+            found = self.members[name] = (table, np.concatenate([done, extra]))
+        return found[1]
+
+
+_VOCABULARY = _Vocabulary()
+
+
+def clear_token_cache() -> None:
+    """Forget every token seen (benchmarks time a cold start with it)."""
+    _VOCABULARY.clear()
+
+
+def token_ids(tokens: list[str]) -> IntArray:
+    """Vocabulary id of each token; only tokens not seen before are hashed in Python."""
+    return _VOCABULARY.lookup(tokens)
+
+
+def token_codes(tokens: list[str]) -> IntArray:
+    """Hash and flags of each token (see :func:`_code`), cached per distinct token."""
+    ids = _VOCABULARY.lookup(tokens)  # first: it may grow the codes array
+    return _VOCABULARY.codes[ids]
+
+
+def token_hashes(tokens: list[str]) -> IntArray:
+    """CRC-32 of each token's standard spelling ("thx" hashes as "thanks"), cached."""
+    return token_codes(tokens) & _HASH_MASK
+
+
+def key_in(keys: IntArray, table: IntArray) -> npt.NDArray[np.bool_]:
+    """Whether each key is in ``table`` (sorted, unique): one binary search per key.
+
+    Faster than ``np.isin`` here, which sorts the batch's keys together with the table.
+    """
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.searchsorted(table, keys)
+    at[at == len(table)] = 0
+    return np.asarray(table[at] == keys)
 
 
 def _bigram_keys(first: IntArray, second: IntArray) -> IntArray:
@@ -92,6 +177,11 @@ class Grams:
     keys: IntArray
     cols: IntArray
     n_unigrams: int  # grams[:n_unigrams] are unigrams, in token order
+    uni_ids: IntArray  # vocabulary id of each unigram
+
+    def unigram_in(self, name: str, table: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether each unigram's key is in ``table`` (sorted; always the same for ``name``)."""
+        return _VOCABULARY.member(name, table)[self.uni_ids]
 
     def counts(self) -> sp.csr_matrix:
         data = np.ones(len(self.cols))
@@ -99,20 +189,51 @@ class Grams:
 
 
 def hash_grams(docs: Sequence[str]) -> Grams:
+    _VOCABULARY.trim()
     tok_lists = [d.split() for d in docs]
     lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=len(tok_lists))
-    uni = token_hashes(list(chain.from_iterable(tok_lists)))
+    ids = token_ids(list(chain.from_iterable(tok_lists)))
     rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    return _grams(ids, rows, len(docs))
+
+
+def normalise_and_hash(texts: Sequence[str]) -> tuple[list[str], Grams]:
+    """Normalised documents of raw texts and their hashed grams, in one pass.
+
+    The same documents as :func:`goodwill.analysis.text.normalise_many`, but the negators
+    are found from the cached token flags rather than by another scan of the batch, and the
+    tokens are hashed once, before documents are joined (only tokens that negation changed
+    are hashed again).
+    """
+    if not texts:
+        return [], hash_grams([])
+    _VOCABULARY.trim()
+    toks = token_stream(texts)
+    ids = token_ids(toks)
+    codes = _VOCABULARY.codes[ids]
+    changed = mark_negations(toks, np.flatnonzero(codes & _NEGATOR_BIT).tolist())
+    keep = (codes & _NEWLINE_BIT) == 0
+    rows = np.cumsum(~keep)
+    if changed:
+        at = np.array(changed, dtype=np.int64)
+        ids[at] = token_ids([toks[i] for i in changed])
+        keep[at[[not toks[i] for i in changed]]] = False
+    return join_documents(toks, len(texts)), _grams(ids[keep], rows[keep], len(texts))
+
+
+def _grams(ids: IntArray, rows: IntArray, n_docs: int) -> Grams:
+    uni = _VOCABULARY.codes[ids] & _HASH_MASK
     same = rows[1:] == rows[:-1]
     first, second = uni[:-1][same], uni[1:][same]
     return Grams(
-        n_docs=len(docs),
+        n_docs=n_docs,
         rows=np.concatenate([rows, rows[1:][same]]),
         keys=np.concatenate([uni, _bigram_keys(first, second)]),
         cols=np.concatenate(
             [uni % N_FEATURES, (first * _BIGRAM_MULTIPLIER + second + 1) % N_FEATURES]
         ),
         n_unigrams=len(uni),
+        uni_ids=ids,
     )
 
 
@@ -225,9 +346,14 @@ def featurise(texts: Sequence[str], lexicon: Lexicon | None = None) -> Features:
 
 def featurise_docs(docs: Sequence[str], lexicon: Lexicon | None = None) -> tuple[Features, Grams]:
     """Features of normalised documents, and their hashed grams for other analysers."""
+    grams = hash_grams(docs)
+    return featurise_grams(docs, grams, lexicon), grams
+
+
+def featurise_grams(docs: Sequence[str], grams: Grams, lexicon: Lexicon | None = None) -> Features:
+    """Features of normalised documents whose grams are already hashed."""
     lex = lexicon or default_lexicon()
     n = len(docs)
-    grams = hash_grams(docs)
     value = lex.lookup(grams.keys)
     pos = np.bincount(grams.rows, weights=np.maximum(value, 0.0), minlength=n)
     neg = np.bincount(grams.rows, weights=np.minimum(value, 0.0), minlength=n)
@@ -270,7 +396,7 @@ def featurise_docs(docs: Sequence[str], lexicon: Lexicon | None = None) -> tuple
             np.minimum(lengths, 60.0) / 60.0,
         ]
     )
-    return Features(counts=counts, dense=dense), grams
+    return Features(counts=counts, dense=dense)
 
 
 def doc_owner(docs: Sequence[str], positions: Sequence[int]) -> IntArray:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import compress, repeat
 
 MAX_CHARS = 4000
 """Text beyond this many characters is ignored for analysis (it is still stored verbatim)."""
@@ -134,15 +135,18 @@ NEGATORS = (
     "shouldnt",
     "wouldnt",
 )
-_NEGATION_SCOPE = re.compile(
-    r"(?=[nwcdhbiasm])(?<![\w'])("
-    + "|".join(map(re.escape, NEGATORS))
-    + r")((?: [^\W_][\w'-]*){1,3})(?![\w'-])"
-)
-# "not only", "no doubt", "not bad" are not negations of what follows in the usual sense;
-# "bad" under negation is handled by the lexicon (not_bad is mildly positive).
-_NOT_NEGATING_PHRASES = ("not only", "no doubt", "no wonder", "nothing but", "never mind")
-_NOT_NEGATING = re.compile(r"\b(?:" + "|".join(_NOT_NEGATING_PHRASES) + r")\b")
+_NEGATOR_SET = frozenset(NEGATORS)
+_SCOPE_WORDS = 3
+# "not only", "no doubt", "no wonder", "nothing but", "never mind" are not negations of what
+# follows: the pair becomes one token ("not_only") and opens no scope. ("not bad" is handled
+# by the lexicon: not_bad is mildly positive.)
+_NOT_NEGATING: dict[str, frozenset[str]] = {
+    "not": frozenset({"only"}),
+    "no": frozenset({"doubt", "wonder"}),
+    "nothing": frozenset({"but"}),
+    "never": frozenset({"mind"}),
+}
+_NOT_NEGATING_PHRASES = tuple(f"{a} {b}" for a, bs in _NOT_NEGATING.items() for b in sorted(bs))
 
 # Tokens: placeholders, words with inner apostrophes, emoji (one symbol each, with
 # modifiers and joiners), and the punctuation marks that carry tone.
@@ -160,20 +164,81 @@ def _prepare(text: str) -> str:
 
 def clean(text: str) -> str:
     """Compatibility-normalise (NFKC) and drop invisible/control characters."""
-    return _clean_joined(_prepare(text))
+    return _clean_joined(_prepare_clean(text))
 
 
 def _clean_joined(text: str) -> str:
-    if not text.isascii():
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-        text = _APOSTROPHE.sub("'", text)
-    return _INVISIBLE.sub(" ", text)
+    """Apostrophes folded to one, invisible/control characters dropped (NFKC done before)."""
+    return _INVISIBLE.sub(" ", _APOSTROPHE.sub("'", text))
 
 
-def _negate(match: re.Match[str]) -> str:
-    words = match.group(2).split(" ")
-    return match.group(1) + " ".join(w and "not_" + w for w in words)
+def _unicode_fold(text: str) -> str:
+    """NFKC; ASCII text (most posts) is returned as it is, without a scan."""
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        return unicodedata.normalize("NFKC", text)
+    return text
+
+
+def _prepare_clean(text: str) -> str:
+    return _unicode_fold(_prepare(text))
+
+
+def is_negator(token: str) -> bool:
+    """A token that opens a negation scope ("not", "didn't", and "time-not": after a hyphen)."""
+    return token in _NEGATOR_SET or token.rpartition("-")[2] in _NEGATOR_SET
+
+
+def negator_positions(toks: list[str]) -> list[int]:
+    """Positions of the negators in a token stream (see :func:`is_negator`)."""
+    n = len(toks)
+    at = list(compress(range(n), map(_NEGATOR_SET.__contains__, toks)))
+    hyphenated = compress(range(n), map(str.__contains__, toks, repeat("-")))
+    at.extend(i for i in hyphenated if toks[i].rpartition("-")[2] in _NEGATOR_SET)
+    at.sort()
+    return at
+
+
+def mark_negations(toks: list[str], negators: Sequence[int]) -> list[int]:
+    """Prefix up to three words after each negator with ``not_``, in place.
+
+    ``negators`` are the (sorted) positions of the negators in ``toks``; only they are
+    visited, so the cost is per negation, not per token. A negator inside an earlier scope
+    opens none. "not only"-style pairs become one token ("not_only") and the second token
+    becomes ``""`` (dropped when documents are joined). Returns the positions changed.
+    """
+    n = len(toks)
+    changed: list[int] = []
+    reach = -1  # tokens up to here are already inside a scope
+    for i in negators:
+        if i <= reach:
+            continue
+        j = i + 1
+        if j < n:
+            pair = _NOT_NEGATING.get(toks[i].rpartition("-")[2])
+            if pair is not None and toks[j] in pair:
+                toks[i] = toks[i] + "_" + toks[j]
+                toks[j] = ""
+                changed += (i, j)
+                reach = j
+                continue
+        end = min(n, j + _SCOPE_WORDS)
+        while j < end and (tok := toks[j]) and tok[0] != "_" and tok[0].isalnum():
+            toks[j] = "not_" + tok
+            changed.append(j)
+            j += 1
+        reach = j - 1
+    return changed
+
+
+def join_documents(toks: list[str], n_texts: int) -> list[str]:
+    """The documents of a token stream (``"\n"`` tokens separate them; ``""`` is dropped)."""
+    joined = " ".join(toks)
+    while "  " in joined:  # only where mark_negations merged a pair
+        joined = joined.replace("  ", " ")
+    docs = [d.strip() for d in joined.split("\n")]
+    if len(docs) != n_texts:  # pragma: no cover - guarded by _prepare
+        raise AssertionError("normalise: batch split mismatch")
+    return docs
 
 
 def normalise(text: str) -> str:
@@ -189,8 +254,18 @@ def normalise_many(texts: Sequence[str]) -> list[str]:
     """
     if not texts:
         return []
-    big = _clean_joined("\n".join(map(_prepare, texts)))
-    big = big.lower()
+    toks = token_stream(texts)
+    mark_negations(toks, negator_positions(toks))
+    return join_documents(toks, len(texts))
+
+
+def token_stream(texts: Sequence[str]) -> list[str]:
+    """The tokens of a batch before negation marking, ``"\n"`` between texts.
+
+    :func:`normalise_many` is ``join_documents`` of this stream after ``mark_negations``;
+    a caller that hashes tokens anyway can find the negators from its hashes instead.
+    """
+    big = _clean_joined("\n".join(map(_prepare_clean, texts))).lower()
     big = _URL.sub(" _url_ ", big)
     big = _MENTION.sub(" _user_ ", big)
     big = big.replace("#", " ")  # "#fail" -> "fail": the word carries the meaning
@@ -198,14 +273,8 @@ def normalise_many(texts: Sequence[str]) -> list[str]:
     big = _NUMBER.sub(" _num_ ", big)
     big = _ELONGATED.sub(r"\1\1", big)
     big = _REPEATED_PUNCT.sub(r"\1", big)
-    joined = " ".join(_TOKEN.findall(big))
-    if any(phrase in joined for phrase in _NOT_NEGATING_PHRASES):
-        joined = _NOT_NEGATING.sub(lambda m: m.group(0).replace(" ", "_"), joined)
-    joined = _NEGATION_SCOPE.sub(_negate, joined)
-    docs = [d.strip() for d in joined.split("\n")]
-    if len(docs) != len(texts):  # pragma: no cover - guarded by _prepare
-        raise AssertionError("normalise_many: batch split mismatch")
-    return docs
+    toks: list[str] = _TOKEN.findall(big)
+    return toks
 
 
 def tokens(text: str) -> list[str]:

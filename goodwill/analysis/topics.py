@@ -20,7 +20,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from goodwill.analysis.sentiment import N_FEATURES, Grams, hash_grams, term_key, token_hashes
+from goodwill.analysis.sentiment import (
+    N_FEATURES,
+    Grams,
+    hash_grams,
+    term_key,
+    token_hashes,
+)
 from goodwill.analysis.text import normalise_many
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent / "models" / "topics_default.json"
@@ -99,7 +105,7 @@ class _Matcher:
 def _content_counts(grams: Grams) -> sp.csr_matrix:
     uni_rows = grams.rows[: grams.n_unigrams]
     uni_cols = grams.cols[: grams.n_unigrams]
-    stop = np.isin(grams.keys[: grams.n_unigrams], _stop_keys())
+    stop = grams.unigram_in("topics:stop", _stop_keys())
     data = np.ones(int((~stop).sum()))
     return sp.csr_matrix(
         (data, (uni_rows[~stop], uni_cols[~stop])), shape=(grams.n_docs, N_FEATURES)
@@ -108,7 +114,7 @@ def _content_counts(grams: Grams) -> sp.csr_matrix:
 
 @cache
 def _stop_keys() -> npt.NDArray[np.int64]:
-    return token_hashes(sorted(STOPWORDS))
+    return np.unique(token_hashes(sorted(STOPWORDS)))
 
 
 def _unit_rows(m: sp.csr_matrix) -> sp.csr_matrix:

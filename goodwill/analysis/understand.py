@@ -7,7 +7,7 @@ hashed once; every step reuses that work.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,16 +17,17 @@ from goodwill.analysis.sentiment import (
     DENSE_FEATURES,
     SentimentModel,
     default_model,
-    featurise_docs,
+    featurise_grams,
     labels_of,
+    normalise_and_hash,
     scores_of,
 )
-from goodwill.analysis.text import normalise_many
 from goodwill.analysis.topics import Taxonomy, assign_topics
 
 
-@dataclass(frozen=True)
-class TextAnalysis:
+class TextAnalysis(NamedTuple):
+    """One text's analysis (a named tuple: a batch of 10,000 is built in a few milliseconds)."""
+
     sentiment: str  # negative | neutral | positive
     sentiment_score: float  # in [-1, 1]
     intent: str  # one of goodwill.analysis.intent.INTENTS
@@ -41,8 +42,8 @@ def analyse(
     taxonomy: Taxonomy | None = None,
 ) -> list[TextAnalysis]:
     """Analyse a batch of raw texts (any unicode; None is not a text)."""
-    docs = normalise_many(texts)
-    features, grams = featurise_docs(docs)
+    docs, grams = normalise_and_hash(texts)
+    features = featurise_grams(docs, grams)
     proba = (model or default_model()).predict_proba_features(features)
     labels = labels_of(proba)
     scores = scores_of(proba)

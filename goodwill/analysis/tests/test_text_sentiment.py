@@ -12,7 +12,10 @@ from goodwill.analysis.sentiment import (
     SentimentModel,
     analyse_sentiment,
     default_lexicon,
+    hash_grams,
     lexicon_scores,
+    normalise_and_hash,
+    token_hashes,
 )
 from goodwill.analysis.text import normalise, normalise_many, tokens
 
@@ -134,3 +137,36 @@ def test_fit_with_two_classes_never_predicts_the_third():
 def test_fit_rejects_unknown_label_naming_the_row():
     with pytest.raises(ValueError, match=r"labels\[1\]"):
         SentimentModel().fit(["a", "b"], ["negative", "angry"])
+
+
+_SOCIAL_WORDS = st.sampled_from(
+    ["not", "no", "only", "doubt", "never", "mind", "nothing", "but", "time-not", "didn't",
+     "good", "bad", "@acme", "#fail", "http://x.co", "3h", ",", "!", "\n", "😡", "_x", "it's",
+     "dont", "thx", "sooo", "x-no", "wonder", "NOT", "\u2019", "`s"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_SOCIAL_WORDS, max_size=12).map(" ".join), max_size=6))
+def test_one_pass_normalise_and_hash_equals_the_two_step_path(texts):
+    docs, grams = normalise_and_hash(texts)
+    assert docs == normalise_many(texts)
+    expected = hash_grams(docs)
+    assert grams.n_docs == expected.n_docs == len(texts)
+    assert grams.n_unigrams == expected.n_unigrams
+    for name in ("rows", "keys", "cols", "uni_ids"):
+        np.testing.assert_array_equal(getattr(grams, name), getattr(expected, name))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdn't -", max_size=8), max_size=30),
+    st.lists(st.text(alphabet="abcdn't", min_size=1, max_size=8), max_size=10),
+)
+def test_vocabulary_membership_equals_a_plain_search(words, table_words):
+    grams = hash_grams([" ".join(words)])
+    table = np.unique(token_hashes(table_words)) if table_words else np.zeros(0, np.int64)
+    # A fresh name per table: a name stands for one fixed table.
+    name = "test:" + "|".join(sorted(set(table_words)))
+    expected = np.isin(grams.keys[: grams.n_unigrams], table)
+    np.testing.assert_array_equal(grams.unigram_in(name, table), expected)
