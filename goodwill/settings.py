@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "goodwill.customers",
     "goodwill.conversations",
     "goodwill.listening",
+    "goodwill.hooks",
     "goodwill.value",
     "goodwill.insights",
     "goodwill.web",

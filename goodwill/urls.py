@@ -14,6 +14,7 @@ urlpatterns = [
     path("messages/", include("goodwill.listening.urls")),
     path("customers/", include("goodwill.customers.urls")),
     path("sources/", include("goodwill.listening.urls_sources")),
+    path("hooks/", include("goodwill.hooks.urls")),
     path("alerts/", include("goodwill.insights.urls")),
     path("value/", include("goodwill.value.urls")),
     path("admin/", admin.site.urls),

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet
 
-from goodwill.listening.models import Message
+from goodwill.listening.models import Message, Source
 
 
 def messages_per_channel() -> dict[str, int]:
@@ -124,3 +124,7 @@ def authors_with_messages_since(since: datetime) -> set[int]:
         .values_list("author_id", flat=True)
         .distinct()
     )
+
+
+def source_by_id(source_id: int) -> Source | None:
+    return Source.objects.filter(pk=source_id).first()

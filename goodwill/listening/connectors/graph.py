@@ -639,3 +639,109 @@ class InstagramConnector(_GraphConnector):
                 break
             params = {**params, "after": after}
         return parsed
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+# Feed change items that carry something a person wrote; reactions, likes and shares do not.
+_FEED_MESSAGE_ITEMS = frozenset({"comment", "post", "status", "photo", "video"})
+_FEED_STORED_VERBS = frozenset({"add", "edited"})
+
+
+def parse_webhook(payload: Any) -> Parsed:
+    """Messages in a Graph webhook delivery (``{"object", "entry": [{"id", "time",
+    "changes": [{"field", "value"}]}]}``) for the ``page`` (``feed``) and ``instagram``
+    (``comments``, ``live_comments``) objects.
+
+    Changes that are not a message (reactions, shares, removals, mentions without text) are
+    returned in ``skipped`` with the reason. Raises BadValue naming the field when the
+    envelope itself is wrong.
+    """
+    if not isinstance(payload, Mapping):
+        raise BadValue("body", "must be a JSON object")
+    kind = payload.get("object")
+    if kind not in ("page", "instagram"):
+        raise BadValue("object", f"{kind!r} is not 'page' or 'instagram'")
+    entries = payload.get("entry")
+    if not isinstance(entries, list):
+        raise BadValue("entry", "must be a list")
+    parsed = Parsed()
+    for n, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("changes"), list):
+            parsed.skipped.append(Skipped(ref=f"entry {n}", reason="field 'changes': missing"))
+            continue
+        owner = str(entry.get("id") or "")
+        for m, change in enumerate(entry["changes"]):
+            ref = f"entry {n} change {m}"
+            if not isinstance(change, Mapping) or not isinstance(change.get("value"), Mapping):
+                parsed.skipped.append(Skipped(ref=ref, reason="field 'value': missing"))
+                continue
+            if kind == "page":
+                _page_change(parsed, ref, owner, change)
+            else:
+                _instagram_change(parsed, ref, owner, entry.get("time"), change)
+    return parsed
+
+
+def _page_change(parsed: Parsed, ref: str, page_id: str, change: Mapping[str, Any]) -> None:
+    value: Mapping[str, Any] = change["value"]
+    item, verb = value.get("item"), value.get("verb")
+    if change.get("field") != "feed":
+        parsed.skipped.append(Skipped(ref, f"field {change.get('field')!r} is not handled"))
+    elif item not in _FEED_MESSAGE_ITEMS:
+        parsed.skipped.append(Skipped(ref, f"a {item} is not a message"))
+    elif verb not in _FEED_STORED_VERBS:
+        parsed.skipped.append(Skipped(ref, f"verb {verb!r}: the stored copy is kept as it was"))
+    elif item == "comment":
+        post_id = str(value.get("post_id") or "")
+        parent = str(value.get("parent_id") or "")
+        shaped = {
+            "id": value.get("comment_id"),
+            "from": value.get("from"),
+            "message": value.get("message"),
+            "created_time": value.get("created_time"),
+            "parent": {"id": parent} if parent and parent != post_id else None,
+        }
+        parsed.take(
+            f"{ref} (comment {value.get('comment_id')})",
+            parse_facebook_comment,
+            shaped,
+            page_id=page_id,
+            post_id=post_id,
+        )
+    else:
+        sender = value.get("from")
+        if isinstance(sender, Mapping) and str(sender.get("id", "")) == page_id:
+            parsed.skipped.append(Skipped(ref, "the Page's own post is not a customer message"))
+            return
+        shaped = {
+            "id": value.get("post_id"),
+            "from": sender,
+            "message": value.get("message"),
+            "created_time": value.get("created_time"),
+            "permalink_url": value.get("link") if isinstance(value.get("link"), str) else "",
+        }
+        parsed.take(
+            f"{ref} (post {value.get('post_id')})", parse_facebook_post, shaped, page_id=page_id
+        )
+
+
+def _instagram_change(
+    parsed: Parsed, ref: str, owner_id: str, time: Any, change: Mapping[str, Any]
+) -> None:
+    value: Mapping[str, Any] = change["value"]
+    field_name = change.get("field")
+    if field_name not in ("comments", "live_comments"):
+        parsed.skipped.append(Skipped(ref, f"field {field_name!r} is not handled"))
+        return
+    media = value.get("media")
+    media_id = str(media.get("id") or "") if isinstance(media, Mapping) else ""
+    # The change value has no time of its own; the entry's time is when it happened.
+    shaped = {**value, "timestamp": value.get("timestamp", time)}
+    parsed.take(
+        f"{ref} (comment {value.get('id')})",
+        parse_instagram_comment,
+        shaped,
+        media_id=media_id,
+        owner_id=owner_id,
+    )
