@@ -24,7 +24,7 @@ import json
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import chain
@@ -256,6 +256,9 @@ class Lexicon:
     values: FloatArray
     sarcasm: re.Pattern[str]
     english_keys: IntArray  # sorted keys of the plain English words (language evidence)
+    # Sorted keys of words one of which every sarcasm match holds (empty: scan documents
+    # with any positive word instead).
+    sarcasm_keys: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def lookup(self, keys: IntArray) -> FloatArray:
         at = np.searchsorted(self.keys, keys)
@@ -299,6 +302,7 @@ class Lexicon:
             values=np.array([by_key[k] for k in order]),
             sarcasm=re.compile("|".join(f"(?:{p})" for p in care["sarcasm"])),
             english_keys=np.unique(token_hashes(english)),
+            sarcasm_keys=np.unique(token_hashes(list(care.get("sarcasm_triggers", [])))),
         )
 
 
@@ -368,9 +372,20 @@ def featurise_grams(docs: Sequence[str], grams: Grams, lexicon: Lexicon | None =
         after = has_but[uni_rows] & (np.arange(grams.n_unigrams) > last_but[uni_rows])
         tail = np.bincount(uni_rows[after], weights=value[: grams.n_unigrams][after], minlength=n)
         raw = np.where(has_but, 0.5 * raw + tail, raw)
-    # Every sarcasm pattern holds a positive word: scan only the documents that have one.
+    # Every sarcasm pattern holds a trigger (a positive word): scan only documents with one.
     sarcasm = np.zeros(n)
-    positive_docs = np.flatnonzero(pos > 0)
+    if len(lex.sarcasm_keys):
+        name = "lexicon:sarcasm" if lex is default_lexicon() else ""
+        hit = (
+            grams.unigram_in(name, lex.sarcasm_keys)
+            if name
+            else key_in(grams.keys[: grams.n_unigrams], lex.sarcasm_keys)
+        )
+        gate = np.zeros(n, dtype=bool)
+        gate[uni_rows[hit]] = True
+        positive_docs = np.flatnonzero(gate)
+    else:
+        positive_docs = np.flatnonzero(pos > 0)
     if len(positive_docs):
         subset = [docs[i] for i in positive_docs.tolist()]
         sarcasm[positive_docs] = _per_doc_matches(lex.sarcasm, subset)

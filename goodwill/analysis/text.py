@@ -63,8 +63,10 @@ _EMOTICONS: dict[str, str] = {
     "-_-": "_meh_",
     "</3": "_brokenheart_",
 }
+# Every alternative starts with a literal character, so the regex engine skips ahead to the
+# next ":", ";", "=", "<" or "-" (a leading look-ahead would disable that).
 _EMOTICON = re.compile(
-    r"(?=[:;=<\-])("
+    r"("
     + "|".join(re.escape(e) for e in sorted(_EMOTICONS, key=len, reverse=True))
     + r")(?![\w/])",
 )

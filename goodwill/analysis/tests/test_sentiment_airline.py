@@ -25,3 +25,20 @@ def test_airline_targets_with_the_shipped_model():
     macro_f1 = f1_score(truth, predicted, average="macro")
     assert accuracy >= 0.70, accuracy
     assert macro_f1 >= 0.60, macro_f1
+
+
+def test_every_sarcasm_match_holds_a_trigger_word():
+    """The sarcasm scan only visits documents with a trigger word; check that loses nothing."""
+    from goodwill.analysis.sentiment import default_lexicon, token_hashes
+    from goodwill.analysis.text import normalise_many
+
+    path = shared_file("airline/Tweets.csv")
+    with path.open(newline="", encoding="utf-8") as handle:
+        docs = normalise_many([r["text"] for r in csv.DictReader(handle)])
+    docs += normalise_many(["great, another delay", "thanks for nothing", "yeah right", "nice how"])
+    lex = default_lexicon()
+    triggers = set(lex.sarcasm_keys.tolist())
+    matched = [d for d in docs if lex.sarcasm.search(d)]
+    assert len(matched) >= 20
+    for doc in matched:
+        assert triggers & set(token_hashes(doc.split()).tolist()), doc
