@@ -74,6 +74,10 @@ IG_REPLY_FIELDS = "id,text,timestamp,username,like_count,from,parent_id"
 IG_COMMENT_FIELDS = f"id,text,timestamp,username,like_count,from,replies{{{IG_REPLY_FIELDS}}}"
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 
@@ -99,7 +103,7 @@ def raise_for_error(
         else f"Graph API error {code}: {message}"
     )
     if code in RATE_LIMIT_CODES:
-        moment = now or datetime.now(UTC)
+        moment = now or _now()
         raise RateLimited(moment + _regain_access_after(headers), text)
     if code in TRANSIENT_CODES or error.get("is_transient") is True:
         raise TransientError(text)
@@ -474,10 +478,18 @@ class _GraphConnector(Connector):
         return f"{base}/{version}/{path.lstrip('/')}"
 
     def _get(self, path: str, params: Mapping[str, Any], token: str) -> Any:
-        payload = self.http.get_json(
+        # Bytes and headers rather than get_json: a throttling error's usage headers say
+        # when access comes back.
+        body, headers = self.http.get_bytes(
             self._url(path), params=params, headers={"Authorization": f"Bearer {token}"}
         )
-        raise_for_error(payload)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise ConnectorError(
+                f"{path}: the Graph API answered with something not JSON"
+            ) from None
+        raise_for_error(payload, headers=headers)
         return payload
 
     def _since(self, cursor: Mapping[str, Any]) -> int:
@@ -485,7 +497,7 @@ class _GraphConnector(Connector):
         if isinstance(since, int) and not isinstance(since, bool):
             return since
         days = self._int_setting("lookback_days", 7, low=1, high=3650)
-        return int((datetime.now(UTC) - timedelta(days=days)).timestamp())
+        return int((_now() - timedelta(days=days)).timestamp())
 
 
 @register
