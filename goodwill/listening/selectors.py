@@ -89,6 +89,7 @@ class InteractionRow:
     engagement: int  # likes + shares + replies received
     intent: str
     sentiment: str
+    asks: bool  # intent is question, or (not analysed yet) the text has a question mark
 
 
 def interaction_rows() -> list[InteractionRow]:
@@ -107,12 +108,23 @@ def interaction_rows() -> list[InteractionRow]:
             "replies",
             "intent",
             "sentiment",
+            "text",
         )
     )
     return [
-        InteractionRow(ch, ext, parent, author, company, likes + shares + replies, intent, sent)
-        for ch, ext, parent, author, company, likes, shares, replies, intent, sent in rows.iterator(
-            chunk_size=5000
+        InteractionRow(
+            ch,
+            ext,
+            parent,
+            author,
+            company,
+            likes + shares + replies,
+            intent,
+            sent,
+            intent == "question" or (not intent and "?" in text),
+        )
+        for ch, ext, parent, author, company, likes, shares, replies, intent, sent, text in (
+            rows.iterator(chunk_size=5000)
         )
     ]
 

@@ -48,6 +48,16 @@ customer_id (as text).
 """
 
 
+SCORE_HELP = """\
+Compute every live customer's Customer Value score: historic spend plus the predicted value
+over the configured horizon (BG/NBD + Gamma-Gamma fitted on the database's transactions),
+times a bounded social multiplier (reach, network influence, advocacy). Stores the score
+with its parts and explanation, a history row when it changed, the tier, and the lapsing
+flag; emits customer.tier_changed and customer.lapsing events. Settings: /value/settings/.
+Runs nightly by itself; --changed is the incremental run the scheduler does every 15 min.
+"""
+
+
 def _calibration_end(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -76,7 +86,10 @@ def _rate(text: str) -> float:
 
 
 class Command(BaseCommand):
-    help = "Customer value models. `goodwill value fit --help` for details."
+    help = (
+        "Customer value: `goodwill value fit` (purchase models from a CSV, no database) and "
+        "`goodwill value score` (score the customers in the database)."
+    )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
@@ -105,8 +118,28 @@ class Command(BaseCommand):
             default=clv.DEFAULT_ANNUAL_DISCOUNT_RATE,
             help="annual discount rate for the CLV (default %(default)s)",
         )
+        score = actions.add_parser(
+            "score",
+            help="compute the Customer Value score, tiers and lapsing flags in the database",
+            description=SCORE_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        score.add_argument(
+            "--changed",
+            action="store_true",
+            help="store only customers with transactions or messages since the last run",
+        )
+        score.add_argument(
+            "--as-of",
+            type=_calibration_end,
+            metavar="YYYY-MM-DD",
+            help="score as of this day (default: the day of the latest transaction)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "score":
+            self._score(changed=options["changed"], as_of=options["as_of"])
+            return
         if options["action"] != "fit":  # pragma: no cover - argparse guards this
             raise CommandError(f"unknown action {options['action']!r}")
         predictions: Path | None = options["predictions"]
@@ -153,6 +186,21 @@ class Command(BaseCommand):
             f"BG/NBD r={fit.bgnbd.r:.4g} alpha={fit.bgnbd.alpha:.4g} a={fit.bgnbd.a:.4g} "
             f"b={fit.bgnbd.b:.4g} LL={fit.bgnbd.log_likelihood:.2f}; Gamma-Gamma "
             f"p={fit.gamma_gamma.p:.4g} q={fit.gamma_gamma.q:.4g} v={fit.gamma_gamma.v:.4g}"
+        )
+
+    def _score(self, *, changed: bool, as_of: date | None) -> None:
+        # Imported here: `value fit` must work without a database or migrations.
+        from goodwill.value import services
+
+        if changed and as_of is not None:
+            raise CommandError("--as-of applies to a full run only (leave out --changed)")
+        result = services.rescore_changed() if changed else services.score_customers(as_of=as_of)
+        for note in result.notes:
+            self.stderr.write(f"note: {note}")
+        self.stdout.write(
+            f"{result.kind} run {result.run_id}: scored {result.scored} customers, stored "
+            f"{result.stored}, changed {result.changed}, tier changes {result.tier_changes}, "
+            f"newly lapsing {result.lapsing} ({result.seconds:.1f} s)"
         )
 
     def _write_predictions(

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+
+from goodwill.analysis.value_score import TIERS, ScoreConfig
+from goodwill.value import selectors, services
+
+PAGE_SIZE = 50
+SETTINGS_ROLES = ("admin", "supervisor")
+
+
+def can_edit_settings(user: Any) -> bool:
+    return bool(user.is_superuser or user.groups.filter(name__in=SETTINGS_ROLES).exists())
+
+
+@login_required
+def customer_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The value section of a customer page (loaded into it with htmx)."""
+    value = selectors.customer_value(customer_id)
+    history = selectors.value_history(customer_id) if value is not None else []
+    chart = {
+        "labels": [h.computed_at.strftime("%Y-%m-%d %H:%M") for h in history],
+        "scores": [h.score for h in history],
+        "tiers": [h.tier for h in history],
+    }
+    return render(
+        request,
+        "value/_customer_panel.html",
+        {
+            "value": value,
+            "history": history,
+            "chart": chart,
+            "customer_id": customer_id,
+            "chart_js_url": static("vendor/chart.umd.js"),
+        },
+    )
+
+
+@login_required
+def at_risk(request: HttpRequest) -> HttpResponse:
+    """Valuable customers who are lapsing, most valuable first."""
+    tier = request.GET.get("tier", "")
+    if tier not in TIERS:
+        tier = ""
+    qs = selectors.at_risk()
+    if tier:
+        qs = qs.filter(tier=tier)
+    page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "value/at_risk.html",
+        {
+            "page_obj": page_obj,
+            "tier": tier,
+            "tiers": TIERS,
+            "tier_counts": selectors.tier_counts(),
+            "last_run": selectors.last_run(),
+        },
+    )
+
+
+@login_required
+def value_settings(request: HttpRequest) -> HttpResponse:
+    """Weights and thresholds: view for everyone, change for admins and supervisors."""
+    version, config = selectors.current_settings()
+    editable = can_edit_settings(request.user)
+    problems: dict[str, str] = {}
+    values: dict[str, Any] = config.to_dict()
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("Only administrators and supervisors change value settings.")
+        submitted = {name: request.POST.get(name, "") for name in values}
+        try:
+            row = services.save_settings(
+                data=submitted, actor=request.user, note=request.POST.get("note", "")
+            )
+        except services.ConfigError as exc:
+            problems = exc.problems
+            values = submitted
+        else:
+            messages.success(
+                request,
+                f"Saved as version {row.version}. Scores use it from the next run "
+                "(tonight, or `goodwill value score` now).",
+            )
+            return redirect("value:settings")
+    fields = [
+        {
+            "name": name,
+            "value": values[name],
+            "error": problems.get(name, ""),
+            "help": FIELD_HELP.get(name, ""),
+        }
+        for name in ScoreConfig().to_dict()
+    ]
+    return render(
+        request,
+        "value/settings.html",
+        {
+            "fields": fields,
+            "version": version,
+            "editable": editable,
+            "versions": selectors.settings_versions(),
+            "problems": problems,
+        },
+        status=422 if problems else 200,
+    )
+
+
+FIELD_HELP = {
+    "currency": "ISO code the money figures are shown in.",
+    "horizon_months": "How far ahead predicted value looks.",
+    "annual_discount_rate": "Future purchases are worth less: 0.10 is 10% a year.",
+    "weight_reach": "Share of the social multiplier from reach (followers, engagement).",
+    "weight_influence": "Share from network influence (PageRank on replies).",
+    "weight_advocacy": "Share from advocacy (answers, defending the brand, referrals).",
+    "multiplier_min": "Lowest social multiplier (at most 1).",
+    "multiplier_max": "Highest social multiplier (at least 1).",
+    "floor": "Money value of a customer who has not bought yet.",
+    "tier_method": "percentile or threshold.",
+    "excellent_percentile": "With percentile tiers: the top share from here is excellent.",
+    "exceptional_percentile": "With percentile tiers: the top share from here is exceptional.",
+    "excellent_threshold": "With threshold tiers: score from which a customer is excellent.",
+    "exceptional_threshold": "With threshold tiers: score from which a customer is exceptional.",
+    "lapsing_window_days": "Recent window in which purchases are compared with the model.",
+    "lapsing_ratio": "Lapsing when bought at most this share of what was expected.",
+    "lapsing_min_expected": "Only customers expected to buy at least this often in the window.",
+    "lapsing_max_probability": "…and only when so few purchases had at most this chance.",
+    "valuable_percentile": "Customers at or above this value percentile count as valuable.",
+}
