@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from goodwill.api import Page, aware
 from goodwill.core import Channel
-from goodwill.listening import selectors
+from goodwill.listening import labelling, selectors
 
 router = Router(tags=["messages"])
 
@@ -78,3 +78,48 @@ def get_message(request: HttpRequest, message_id: int) -> Any:
     if message is None:
         raise HttpError(404, f"message {message_id} not found")
     return message
+
+
+class CorrectionIn(Schema):
+    field: str = Field(..., description="sentiment, intent or topics.")
+    value: str | list[str] = Field(
+        ...,
+        description=(
+            "sentiment: negative|neutral|positive; intent: one of the intents; "
+            "topics: a list of topic names of the current taxonomy ([] for none)."
+        ),
+    )
+
+
+class CorrectionOut(Schema):
+    field: str
+    value: str | list[str]
+    created_by_id: int | None
+    created_at: datetime
+
+
+@router.get(
+    "/{message_id}/corrections",
+    response=list[CorrectionOut],
+    summary="The team's corrections of a message (the model's values stay on the message)",
+)
+def list_corrections(request: HttpRequest, message_id: int) -> Any:
+    if selectors.get_message(message_id) is None:
+        raise HttpError(404, f"message {message_id} not found")
+    return list(labelling.corrections_of(message_id).values())
+
+
+@router.post(
+    "/{message_id}/corrections",
+    response={200: CorrectionOut},
+    summary="Correct the sentiment, intent or topics of a message (stored as an agent label)",
+)
+def correct_message(request: HttpRequest, message_id: int, payload: CorrectionIn) -> Any:
+    if selectors.get_message(message_id) is None:
+        raise HttpError(404, f"message {message_id} not found")
+    try:
+        return labelling.correct_message(
+            message_id=message_id, field=payload.field, value=payload.value, actor=request.user
+        )
+    except labelling.CorrectionError as exc:
+        raise HttpError(422, str(exc)) from None

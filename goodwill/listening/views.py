@@ -5,12 +5,16 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from goodwill.analysis.intent import INTENTS
+from goodwill.analysis.sentiment import LABELS
 from goodwill.core import Channel
-from goodwill.listening import selectors
+from goodwill.listening import labelling, selectors
+from goodwill.listening.understanding import current_taxonomy
 
 PAGE_SIZE = 50
 
@@ -74,3 +78,83 @@ def message_list(request: HttpRequest) -> HttpResponse:
         "listening/messages.html",
         {"form": form, "page_obj": page_obj, "filtered": filtered},
     )
+
+
+class CorrectionForm(forms.Form):
+    """One field's correction; which value widget counts depends on ``field``."""
+
+    field = forms.ChoiceField(choices=[(f, f) for f in labelling.FIELDS])
+    sentiment = forms.ChoiceField(required=False, choices=[(v, v) for v in LABELS])
+    intent = forms.ChoiceField(required=False, choices=[(v, v) for v in INTENTS])
+    topics = forms.MultipleChoiceField(required=False, choices=[])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        names = current_taxonomy().names
+        self.fields["topics"].choices = [(n, n) for n in names]  # type: ignore[attr-defined]
+
+    def value(self) -> object:
+        field = self.cleaned_data["field"]
+        return self.cleaned_data.get(field) or ([] if field == "topics" else "")
+
+
+def _detail_context(message_id: int) -> dict[str, object]:
+    message = selectors.get_message(message_id)
+    if message is None:
+        raise Http404(f"message {message_id} not found")
+    corrections = labelling.corrections_of(message_id)
+    rows = [
+        {
+            "field": "sentiment",
+            "model": message.sentiment,
+            "score": message.sentiment_score,
+            "correction": corrections.get("sentiment"),
+            "choices": LABELS,
+        },
+        {
+            "field": "intent",
+            "model": message.intent,
+            "correction": corrections.get("intent"),
+            "choices": INTENTS,
+        },
+        {
+            "field": "topics",
+            "model": ", ".join(message.topics or []),
+            "correction": corrections.get("topics"),
+            "choices": current_taxonomy().names,
+            "chosen": (corrections["topics"].value if "topics" in corrections else message.topics)
+            or [],
+        },
+    ]
+    return {"message": message, "rows": rows}
+
+
+@login_required
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    return render(request, "listening/message_detail.html", _detail_context(message_id))
+
+
+@login_required
+@require_POST
+def correct_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    if selectors.get_message(message_id) is None:
+        raise Http404(f"message {message_id} not found")
+    form = CorrectionForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            labelling.correct_message(
+                message_id=message_id,
+                field=form.cleaned_data["field"],
+                value=form.value(),
+                actor=request.user,
+            )
+        except labelling.CorrectionError as exc:
+            error = str(exc)
+    else:
+        error = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+    if not error:
+        return redirect("listening:detail", message_id=message_id)
+    context = _detail_context(message_id)
+    context["error"] = error
+    return render(request, "listening/message_detail.html", context, status=422)
