@@ -46,6 +46,9 @@ from goodwill.listening.types import MessageItem
 logger = logging.getLogger(__name__)
 
 ID_LENGTH = 255
+# Bozo reasons that say nothing about the feed's health: a missing or non-XML content type,
+# or an encoding the document declares differently from the HTTP header.
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
 
 def _text(value: Any) -> str:
@@ -131,7 +134,10 @@ def parse_feed(body: bytes, *, feed_url: str, content_type: str = "") -> Parsed:
         problem = result.get("bozo_exception")
         if not result.get("entries") and not result.get("version"):
             raise ConnectorError(f"{feed_url} is not an RSS or Atom feed: {problem}")
-        logger.warning("feed %s is not well-formed, read anyway: %s", feed_url, problem)
+        if isinstance(problem, _BENIGN):
+            logger.debug("feed %s: %s", feed_url, problem)
+        else:
+            logger.warning("feed %s is not well-formed, read anyway: %s", feed_url, problem)
     feed = result.get("feed") or {}
     site = urlsplit(_text(feed.get("link")) or feed_url).hostname or feed_url
     feed_author = _text(feed.get("author")) or _text(feed.get("title"))
