@@ -25,11 +25,11 @@ from goodwill.importing import (
     open_text,
 )
 from goodwill.listening import services
-from goodwill.listening.importers import airline, generic, twcs
+from goodwill.listening.importers import airline, generic, reviews, twcs
 from goodwill.listening.models import Source
 from goodwill.listening.types import MessageItem
 
-FORMATS = ("auto", "jsonl", "csv", "airline", "twcs")
+FORMATS = ("auto", "jsonl", "csv", "airline", "twcs", "reviews")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 __all__ = ["FORMATS", "detect_format", "import_messages"]
@@ -55,6 +55,8 @@ def detect_format(path: str | Path) -> str:
         return "airline"
     if columns >= twcs.SIGNATURE:
         return "twcs"
+    if columns >= reviews.SIGNATURE:
+        return "reviews"
     return "csv"
 
 
@@ -65,6 +67,8 @@ def _records(fmt: str, stream: IO[str]) -> Iterator[Record]:
         return csv_records(stream, required=airline.REQUIRED)
     if fmt == "twcs":
         return csv_records(stream, required=twcs.REQUIRED)
+    if fmt == "reviews":
+        return csv_records(stream, required=reviews.REQUIRED, one_of=reviews.ONE_OF)
     return csv_records(stream, required=generic.REQUIRED)
 
 
@@ -73,6 +77,7 @@ _PARSERS: dict[str, Callable[[Record], MessageItem]] = {
     "csv": generic.parse,
     "airline": airline.parse,
     "twcs": twcs.parse,
+    "reviews": reviews.parse,
 }
 
 
@@ -102,7 +107,7 @@ def import_messages(
 
     def store(items: list[MessageItem]) -> tuple[int, int, int]:
         if not source:
-            channel = items[0].channel if fmt in ("csv", "jsonl") else Channel.X.value
+            channel = items[0].channel if fmt in ("csv", "jsonl", "reviews") else Channel.X.value
             source.append(services.get_or_create_source(name=name, channel=channel))
         result = services.ingest_batch(source=source[0], items=items)
         return result.created, result.updated, result.unchanged

@@ -26,7 +26,8 @@ A row with bytes that are not UTF-8 is a bad row like any other.
 
 class Command(BaseCommand):
     help = (
-        "Import messages (generic CSV/JSONL, airline, twcs) or transactions (CSV) from a file. "
+        "Import messages (generic CSV/JSONL, airline, twcs, reviews) or transactions (CSV) "
+        "from a file. "
         "Formats: docs/import-formats.md.\n\n" + EXIT_STATUS
     )
 
