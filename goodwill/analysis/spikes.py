@@ -43,9 +43,10 @@ timestamp text into (UTC seconds, wall-clock seconds).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -145,6 +146,9 @@ class SpikeDetector:
         self._cusum = zeros((len(self.config.cusum_ratios), n))
         self._in_alarm = np.zeros(n, dtype=bool)
         self._counts_only = np.ones(n, dtype=bool)
+        # Per series: when it was first scored and how many steps it has seen (its warm-up).
+        self._born = np.full(n, np.nan)
+        self._series_steps = zeros(n)
         self._first_time: float | None = None
         self._last_time: float | None = None
         self._gap_counts: dict[float, int] = {}
@@ -188,6 +192,8 @@ class SpikeDetector:
                 self._note_gap(timestamp - self._last_time)
         if self._first_time is None:
             self._first_time = timestamp
+        self._born = np.where(np.isnan(self._born), timestamp, self._born)
+        self._series_steps += 1.0
         elapsed = 0.0 if self._last_time is None else timestamp - self._last_time
         self._last_time = timestamp
         self.steps += 1
@@ -247,7 +253,7 @@ class SpikeDetector:
         accumulated = np.minimum(self._cusum.max(axis=0) / _LN10, _MAX_SCORE)
         score = np.maximum(single, accumulated)
 
-        warm = (timestamp - self._first_time) >= cfg.warmup and self.steps > 3
+        warm = ((timestamp - self._born) >= cfg.warmup) & (self._series_steps > 3)
         spike = (score >= cfg.threshold) & above & (y >= cfg.min_value) & warm
         self._in_alarm = spike
 
@@ -270,6 +276,79 @@ class SpikeDetector:
         spread[3] += weight * z
         spread[4] += weight * z * mu
         return StepResult(expected=mu, score=score, is_spike=spike)
+
+    _STATE_ARRAYS = (
+        "_level_obs",
+        "_level_exp",
+        "_day_sum",
+        "_day_visits",
+        "_week_sum",
+        "_week_visits",
+        "_spread",
+        "_cusum",
+        "_in_alarm",
+        "_counts_only",
+        "_born",
+        "_series_steps",
+    )
+    # Arrays whose last axis is the series (the visit counters are shared by all series).
+    _PER_SERIES = frozenset(_STATE_ARRAYS) - {"_day_visits", "_week_visits"}
+
+    def add_series(self, count: int) -> None:
+        """Watch ``count`` more series from the next step on (new columns, no history).
+
+        A new series has its own one-day warm-up and starts from the prior, so its first
+        values are judged with wide uncertainty; the shared hour/day visit counters stay.
+        """
+        if count < 0:
+            raise ValueError("count must be non-negative")
+        if count == 0:
+            return
+        for name in self._PER_SERIES:
+            old = getattr(self, name)
+            fill: float | bool = True if name == "_counts_only" else 0.0
+            if name == "_born":
+                fill = np.nan
+            extra = np.full((*old.shape[:-1], count), fill, dtype=old.dtype)
+            setattr(self, name, np.concatenate([old, extra], axis=-1))
+        self.n_series += count
+
+    def state(self) -> dict[str, NDArray[Any]]:
+        """Everything needed to resume later, as named NumPy arrays (see :meth:`restore`)."""
+        out: dict[str, NDArray[Any]] = {
+            name.lstrip("_"): np.array(getattr(self, name)) for name in self._STATE_ARRAYS
+        }
+        gaps = sorted(self._gap_counts.items())
+        out["gaps"] = np.array(gaps, dtype=np.float64).reshape(-1, 2)
+        nan = float("nan")
+        first = nan if self._first_time is None else self._first_time
+        last = nan if self._last_time is None else self._last_time
+        out["clock"] = np.array([first, last, self._bucket, float(self.steps)])
+        return out
+
+    @classmethod
+    def restore(
+        cls, state: Mapping[str, NDArray[Any]], config: SpikeConfig | None = None
+    ) -> SpikeDetector:
+        """A detector that continues exactly where the one that produced ``state`` stopped."""
+        try:
+            n = int(np.asarray(state["level_obs"]).shape[-1])
+            detector = cls(n, config)
+            for name in cls._STATE_ARRAYS:
+                value = np.array(state[name.lstrip("_")], dtype=getattr(detector, name).dtype)
+                if value.shape != getattr(detector, name).shape:
+                    raise ValueError(f"state[{name.lstrip('_')!r}]: shape {value.shape}")
+                setattr(detector, name, value)
+            first, last, bucket, steps = (float(v) for v in np.asarray(state["clock"]))
+            gaps = np.asarray(state["gaps"], dtype=np.float64).reshape(-1, 2)
+        except KeyError as exc:
+            raise ValueError(f"state: missing {exc.args[0]!r}") from None
+        detector._first_time = None if math.isnan(first) else first
+        detector._last_time = None if math.isnan(last) else last
+        detector._bucket = bucket
+        detector.steps = int(steps)
+        detector._gap_counts = {float(g): int(c) for g, c in gaps}
+        return detector
 
     def _seasonal_factor(self, sums: Floats, visits: Floats, slot: int) -> Floats:
         """Rate in this slot over the rate in all slots, shrunk towards 1 by prior events."""

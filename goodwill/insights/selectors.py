@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count
+
 from goodwill.analysis.durations import summarise_durations
+from goodwill.analysis.topics import Taxonomy, Topic, default_taxonomy
 from goodwill.conversations import selectors as conversation_selectors
+from goodwill.insights.models import Alert, TaxonomyVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +46,102 @@ def response_times(
         median_seconds=summary.median_seconds,
         p90_seconds=summary.p90_seconds,
     )
+
+
+# ----------------------------------------------------------------------------- taxonomy
+# The packaged taxonomy (goodwill/analysis/models/topics_default.json) is in use until the
+# first edit (services.save_topic). Reads are cached per process, keyed by the newest
+# version's identity: one small indexed query per call, so an edit made by another process
+# is seen on the next call.
+
+_lock = threading.Lock()
+_cached: tuple[tuple[Any, ...], Taxonomy] | None = None
+# Taxonomies handed out earlier stay referenced: goodwill.analysis.topics caches its matchers
+# by id(taxonomy), and a freed object's id can be reused by the next one.
+_handed_out: list[Taxonomy] = []
+
+
+def _newest_identity() -> tuple[Any, ...] | None:
+    newest = TaxonomyVersion.objects.order_by("-number")
+    row = newest.values_list("pk", "number", "created_at").first()
+    return tuple(row) if row is not None else None
+
+
+def current_taxonomy() -> Taxonomy:
+    """The taxonomy in use: the newest stored version, else the packaged default."""
+    global _cached
+    identity = _newest_identity()
+    if identity is None:
+        return default_taxonomy()
+    with _lock:
+        if _cached is not None and _cached[0] == identity:
+            return _cached[1]
+    taxonomy = _load(int(identity[1]))
+    with _lock:
+        _cached = (identity, taxonomy)
+        _handed_out.append(taxonomy)
+    return taxonomy
+
+
+def invalidate_taxonomy_cache() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def _load(number: int) -> Taxonomy:
+    version = TaxonomyVersion.objects.get(number=number)
+    topics = tuple(
+        Topic(name=t.name, keywords=tuple(t.keywords), examples=tuple(t.examples))
+        for t in version.topics.order_by("position")
+    )
+    return Taxonomy(topics=topics, example_threshold=version.example_threshold)
+
+
+def current_version() -> TaxonomyVersion | None:
+    return TaxonomyVersion.objects.order_by("-number").first()
+
+
+def versions(limit: int = 20) -> list[TaxonomyVersion]:
+    return list(TaxonomyVersion.objects.select_related("created_by").order_by("-number")[:limit])
+
+
+def topic_names() -> set[str]:
+    return set(current_taxonomy().names)
+
+
+def find_topic(name: str) -> Topic | None:
+    return next((t for t in current_taxonomy().topics if t.name == name), None)
+
+
+# ----------------------------------------------------------------------------- alerts
+
+SERIES_SEP = "|"
+ALL_CHANNELS = "*"
+NO_TOPIC = "(no topic)"
+
+
+def series_key(topic: str, sentiment: str, channel: str) -> str:
+    return SERIES_SEP.join((topic, sentiment, channel))
+
+
+def split_series_key(key: str) -> tuple[str, str, str]:
+    topic, sentiment, channel = key.rsplit(SERIES_SEP, 2)
+    return topic, sentiment, channel
+
+
+def alerts(*, status: str = "", limit: int = 100) -> list[Alert]:
+    """Newest first; ``status`` empty means any. One query."""
+    qs = Alert.objects.order_by("-window_start", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs[:limit])
+
+
+def get_alert(alert_id: int) -> Alert | None:
+    return Alert.objects.filter(pk=alert_id).first()
+
+
+def alert_counts() -> dict[str, int]:
+    rows = Alert.objects.values_list("status").annotate(n=Count("id")).order_by()
+    return dict(rows)

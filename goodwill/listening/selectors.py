@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Trunc
 
 from goodwill.listening.models import Message, Source
 
@@ -140,3 +141,85 @@ def authors_with_messages_since(since: datetime) -> set[int]:
 
 def source_by_id(source_id: int) -> Source | None:
     return Source.objects.filter(pk=source_id).first()
+
+
+@dataclass(frozen=True, slots=True)
+class BucketCount:
+    """Customer messages in one time bucket with one channel, sentiment and topic list."""
+
+    bucket: datetime  # the bucket's start (UTC)
+    channel: str
+    sentiment: str  # "" while the message has not been analysed
+    topics: tuple[str, ...]
+    count: int
+
+
+def message_bucket_counts(
+    *, since: datetime, until: datetime, bucket: str = "hour"
+) -> list[BucketCount]:
+    """Customer messages with ``since <= created_at < until``, counted per bucket (``hour`` or
+    ``day``, UTC) x channel x sentiment x topic list, in one GROUP BY query."""
+    rows = (
+        Message.objects.filter(created_at__gte=since, created_at__lt=until, is_from_company=False)
+        .annotate(at=Trunc("created_at", bucket, tzinfo=UTC))
+        .values_list("at", "channel", "sentiment", "topics")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [
+        BucketCount(at, channel, sentiment, tuple(topics or ()), n)
+        for at, channel, sentiment, topics, n in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """What spike scanning reads about one message."""
+
+    id: int
+    created_at: datetime
+    channel: str
+    sentiment: str
+    topics: tuple[str, ...]
+    text: str
+
+
+def customer_message_facts(
+    *,
+    since: datetime,
+    until: datetime,
+    channel: str = "",
+    unanalysed_only: bool = False,
+    limit: int | None = None,
+) -> list[MessageFacts]:
+    """Customer messages with ``since <= created_at < until`` in time order (one query)."""
+    qs = Message.objects.filter(
+        created_at__gte=since, created_at__lt=until, is_from_company=False
+    ).order_by("created_at", "id")
+    if channel:
+        qs = qs.filter(channel=channel)
+    if unanalysed_only:
+        qs = qs.filter(sentiment="")
+    rows = qs.values_list("id", "created_at", "channel", "sentiment", "topics", "text")
+    if limit is not None:
+        rows = rows[:limit]
+    return [
+        MessageFacts(pk, at, ch, sentiment, tuple(topics or ()), text)
+        for pk, at, ch, sentiment, topics, text in rows.iterator(chunk_size=5000)
+    ]
+
+
+def messages_by_ids(ids: list[int]) -> list[Message]:
+    """These messages with their authors, oldest first (one query)."""
+    return list(
+        Message.objects.select_related("author").filter(pk__in=ids).order_by("created_at", "id")
+    )
+
+
+def first_customer_message_at() -> datetime | None:
+    return (
+        Message.objects.filter(is_from_company=False)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

@@ -8,15 +8,39 @@ packaged defaults; the retrain and taxonomy services plug their stores in here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from goodwill.analysis.sentiment import SentimentModel, default_model
-from goodwill.analysis.topics import Taxonomy, default_taxonomy
+from goodwill.analysis.topics import Taxonomy
+
+_MODEL_CACHE: dict[str, Any] = {}
 
 
 def current_model() -> SentimentModel:
-    """The sentiment model in use: the installation's retrained one, else the packaged one."""
-    return default_model()
+    """The sentiment model in use: the installation's retrained one, else the packaged one.
+
+    Cached per process; the cache is keyed by the store's ``CURRENT`` pointer (one ``stat``
+    a call), so a retrain in another process is picked up by the next batch.
+    """
+    from goodwill.listening import retraining
+
+    stamp = retraining.pointer_stamp()
+    if stamp is None:
+        return default_model()
+    if _MODEL_CACHE.get("stamp") != (retraining.store(), stamp):
+        _, model = retraining.load_current()
+        _MODEL_CACHE.update(stamp=(retraining.store(), stamp), model=model)
+    model = _MODEL_CACHE["model"]
+    assert isinstance(model, SentimentModel)
+    return model
 
 
 def current_taxonomy() -> Taxonomy:
-    """The topic taxonomy in use: the installation's edited one, else the packaged one."""
-    return default_taxonomy()
+    """The topic taxonomy in use: the installation's edited one, else the packaged one.
+
+    Edited in the taxonomy editor (goodwill.insights); cached per process and re-read when
+    a newer version is saved (one small query per call).
+    """
+    from goodwill.insights import selectors as insights_selectors  # the editor's store
+
+    return insights_selectors.current_taxonomy()

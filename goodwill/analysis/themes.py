@@ -1,0 +1,193 @@
+"""Theme discovery: recurring phrases that are new, frequent, and not covered by any topic.
+
+Given the texts of a *recent* window and of a *baseline* window before it, a theme is a
+phrase of one to three words that appears in at least ``min_count`` recent messages, is
+over-represented there against the baseline (Dunning's log-likelihood ratio G2 on the
+number of messages containing it, with a minimum lift), and contains none of the
+taxonomy's keywords (so "app crash" is covered by a topic whose keyword is "app", while
+"dark mode" is not). Overlapping phrases are merged: "dark" gives way to "dark mode" when
+the longer phrase keeps most of the messages.
+
+Pure Python/NumPy with scikit-learn's ``CountVectorizer`` for the n-gram counts; texts are
+normalised by :func:`goodwill.analysis.text.normalise_many` (URLs, handles and numbers are
+placeholders, which never start, end or fill a theme).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from goodwill.analysis.text import normalise_many
+from goodwill.analysis.topics import STOPWORDS
+
+__all__ = ["Theme", "discover_themes", "phrase_tokens"]
+
+_NEGATION_MARK = re.compile(r"(?<!\S)not_")
+_WORD = re.compile(r"^[^\W\d_][\w'-]*$")  # a word: starts with a letter (no placeholders)
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    phrase: str
+    recent_count: int  # recent messages containing the phrase
+    baseline_count: int  # baseline messages containing it
+    lift: float  # recent share / baseline share (each smoothed by half a message)
+    score: float  # G2 log-likelihood ratio: higher is less likely to be chance
+    example_ids: tuple[int, ...]  # up to ``examples`` recent message ids, in input order
+
+
+def phrase_tokens(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's tokens as themes see them (normalised, negation marks removed)."""
+    return [_NEGATION_MARK.sub("", doc).split() for doc in normalise_many(texts)]
+
+
+def _is_candidate(gram: str) -> bool:
+    words = gram.split(" ")
+    if words[0] in STOPWORDS or words[-1] in STOPWORDS:
+        return False
+    return all(_WORD.match(w) for w in words)
+
+
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    n = len(shorter)
+    return any(tuple(longer[i : i + n]) == tuple(shorter) for i in range(len(longer) - n + 1))
+
+
+def _g2(a: float, b: float, n_a: float, n_b: float) -> float:
+    """Dunning's G2 for "a of n_a recent vs b of n_b baseline messages" (0 when not over)."""
+
+    def term(k: float, expected: float) -> float:
+        return k * math.log(k / expected) if k > 0 else 0.0
+
+    total = a + b
+    n = n_a + n_b
+    cells = [
+        (a, n_a * total / n),
+        (b, n_b * total / n),
+        (n_a - a, n_a * (n - total) / n),
+        (n_b - b, n_b * (n - total) / n),
+    ]
+    return 2.0 * sum(term(k, e) for k, e in cells if e > 0)
+
+
+def discover_themes(
+    recent: Sequence[str],
+    baseline: Sequence[str],
+    *,
+    recent_ids: Sequence[int] | None = None,
+    covered: Iterable[str] = (),
+    min_count: int = 5,
+    min_lift: float = 3.0,
+    min_score: float = 10.83,  # G2 with p < 0.001 for one degree of freedom
+    max_words: int = 3,
+    limit: int = 10,
+    examples: int = 5,
+) -> list[Theme]:
+    """The strongest new themes of ``recent`` against ``baseline``, best first.
+
+    ``covered`` are the taxonomy's keywords (any form; they are normalised here): a phrase
+    containing one of them is not a theme. ``recent_ids`` name the recent texts (default:
+    their positions).
+    """
+    if min_count < 1 or max_words < 1 or limit < 1:
+        raise ValueError("min_count, max_words and limit must be at least 1")
+    ids = list(range(len(recent))) if recent_ids is None else list(recent_ids)
+    if len(ids) != len(recent):
+        raise ValueError("recent_ids: expected one id per recent text")
+    if not recent:
+        return []
+    docs = [" ".join(t) for t in phrase_tokens([*recent, *baseline])]
+    vectoriser = CountVectorizer(
+        tokenizer=str.split,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, max_words),
+        binary=True,
+        dtype=np.int32,
+    )
+    try:
+        counts = sp.csr_matrix(vectoriser.fit_transform(docs))
+    except ValueError:  # every text is empty after normalisation
+        return []
+    n_recent, n_base = len(recent), len(baseline)
+    recent_part = counts[:n_recent]
+    in_recent = np.asarray(recent_part.sum(axis=0)).ravel()
+    in_base = np.asarray(counts[n_recent:].sum(axis=0)).ravel()
+    vocabulary = vectoriser.get_feature_names_out()
+
+    covered_phrases = [t for t in phrase_tokens(list(covered)) if t]
+    rate_recent = (in_recent + 0.5) / (n_recent + 1.0)
+    rate_base = (in_base + 0.5) / (n_base + 1.0)
+    lift = rate_recent / rate_base
+    frequent = np.flatnonzero((in_recent >= min_count) & (lift >= min_lift))
+    candidates: list[tuple[float, int]] = []
+    for j in frequent.tolist():
+        gram = str(vocabulary[j])
+        if not _is_candidate(gram):
+            continue
+        words = gram.split(" ")
+        if any(_contains(words, c) for c in covered_phrases):
+            continue
+        score = _g2(float(in_recent[j]), float(in_base[j]), n_recent, n_base)
+        if score >= min_score:
+            candidates.append((score, j))
+    candidates.sort(key=lambda sj: (-sj[0], str(vocabulary[sj[1]])))
+
+    column_docs = sp.csc_matrix(recent_part)
+
+    def docs_of(j: int) -> set[int]:
+        return set(column_docs.indices[column_docs.indptr[j] : column_docs.indptr[j + 1]].tolist())
+
+    chosen: list[int] = []
+    chosen_docs: list[set[int]] = []
+    for _, j in candidates:
+        words = str(vocabulary[j]).split(" ")
+        mine = docs_of(j)
+        overlap = []
+        for k, c in enumerate(chosen):
+            other = str(vocabulary[c]).split(" ")
+            shared = len(mine & chosen_docs[k]) / max(len(mine | chosen_docs[k]), 1)
+            if _contains(words, other) or _contains(other, words) or shared >= 0.8:
+                overlap.append(k)
+        if not overlap:
+            chosen.append(j)
+            chosen_docs.append(mine)
+            continue
+        # A longer phrase replaces the shorter one it contains when it keeps most messages.
+        k = overlap[0]
+        shorter = str(vocabulary[chosen[k]]).split(" ")
+        if (
+            len(overlap) == 1
+            and len(words) > len(shorter)
+            and _contains(words, shorter)
+            and in_recent[j] >= 0.6 * in_recent[chosen[k]]
+        ):
+            chosen[k] = j
+            chosen_docs[k] = mine
+    chosen = chosen[:limit]
+    themes: list[Theme] = []
+    for j in chosen:
+        rows: npt.NDArray[np.int32] = column_docs.indices[
+            column_docs.indptr[j] : column_docs.indptr[j + 1]
+        ]
+        example_rows = np.sort(rows)[:examples]
+        themes.append(
+            Theme(
+                phrase=str(vocabulary[j]),
+                recent_count=int(in_recent[j]),
+                baseline_count=int(in_base[j]),
+                lift=round(float(lift[j]), 2),
+                score=round(_g2(float(in_recent[j]), float(in_base[j]), n_recent, n_base), 2),
+                example_ids=tuple(ids[i] for i in example_rows.tolist()),
+            )
+        )
+    themes.sort(key=lambda t: (-t.score, t.phrase))
+    return themes

@@ -1,0 +1,13 @@
+"""Scheduled spike scanning: every 5 minutes; a run with no newly closed bucket does nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from goodwill.insights import services
+from goodwill.schedule import periodic
+
+
+@periodic("insights.scan_spikes", every=timedelta(minutes=5))
+def scan_spikes() -> None:
+    services.scan_spikes()
