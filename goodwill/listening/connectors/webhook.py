@@ -7,13 +7,15 @@ run of one fetches nothing: its messages arrive as deliveries.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from goodwill.core import Channel
 from goodwill.listening.connectors.base import ConfigField, Connector, FetchPage, register
 
 
 class _PushedConnector(Connector):
+    pushed: ClassVar[bool] = True  # a runner may skip scheduling these: fetch has nothing to do
+
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:
         return FetchPage(items=[], cursor=dict(cursor), more=False)
 
