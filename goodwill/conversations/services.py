@@ -324,3 +324,23 @@ def refresh_conversations(
 
 def delete_conversations(*, ids: Iterable[int]) -> None:
     Conversation.objects.filter(id__in=list(ids)).delete()
+
+
+def move_customer(*, from_customer_id: int, to_customer_id: int) -> list[int]:
+    """Point every conversation of one customer at another (a customer merge); returns the
+    ids moved, so an undo can give exactly those back with `set_customer`."""
+    ids = list(
+        Conversation.objects.filter(customer_id=from_customer_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if ids:
+        Conversation.objects.filter(id__in=ids).update(customer_id=to_customer_id)
+    return ids
+
+
+def set_customer(*, conversation_ids: Iterable[int], customer_id: int) -> None:
+    """Point the given conversations at a customer (undoing a merge's `move_customer`)."""
+    ids = list(conversation_ids)
+    if ids:
+        Conversation.objects.filter(id__in=ids).update(customer_id=customer_id)
