@@ -155,10 +155,10 @@ class ScoreConfig:
                     values[name] = float(raw)
             except (TypeError, ValueError):
                 problems[name] = "must be a whole number" if kind is int else "must be a number"
-        if problems:
-            raise ConfigError(problems)
+        # Check the readable values too, so one answer lists every problem.
         config = cls(**values)
-        problems = config.errors()
+        for name, message in config.errors().items():
+            problems.setdefault(name, message)
         if problems:
             raise ConfigError(problems)
         return config
@@ -277,10 +277,10 @@ def money(amount: float, currency: str) -> str:
 
 
 def _top(percentile: float) -> str:
-    share = max(1, math.ceil((1.0 - percentile) * 100))
-    return (
-        f"top {share}%" if percentile >= 0.5 else f"bottom {max(1, math.ceil(percentile * 100))}%"
-    )
+    # Rounded first: 1 - 0.99 is 0.0100000000000000009, which is still the top 1%.
+    if percentile >= 0.5:
+        return f"top {max(1, math.ceil(round((1.0 - percentile) * 100, 6)))}%"
+    return f"bottom {max(1, math.ceil(round(percentile * 100, 6)))}%"
 
 
 def _plural(n: int, one: str, many: str) -> str:

@@ -1,7 +1,6 @@
 """Customer value endpoints: GET /api/value/scores, /api/value/scores/{id}, /api/value/tiers."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: django-ninja reads these annotations at runtime.
 from datetime import datetime
 from typing import Any, Literal
 

@@ -1,0 +1,143 @@
+"""Value pages: the customer panel, the at-risk list and the settings page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from goodwill.accounts.models import AuditEntry
+from goodwill.analysis.value_score import ScoreConfig
+from goodwill.customers.models import Customer
+from goodwill.value import services
+from goodwill.value.models import CustomerValue, ValueSettings
+from goodwill.value.tests.helpers import END, load_shop, regular_buyer
+from goodwill.web.tests.helpers import HOSTILE, row_ids
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scored() -> Customer:
+    """A scored shop with one valuable customer who stopped buying (named hostilely)."""
+    load_shop(customers=150)
+    regular_buyer("LOYAL", every_days=21, until=END - timedelta(days=155), amount="450.00")
+    customer = Customer.objects.get(external_id="LOYAL")
+    customer.display_name = HOSTILE
+    customer.save()
+    services.score_customers()
+    return customer
+
+
+def test_customer_page_loads_the_value_panel_with_htmx(signed_in: Any, scored: Customer) -> None:
+    html = signed_in.get(reverse("customers:detail", args=[scored.pk])).content.decode()
+    assert f'hx-get="{reverse("value:customer_panel", args=[scored.pk])}"' in html
+
+
+def test_panel_shows_value_components_explanation_tier_and_lapsing(
+    signed_in: Any, scored: Customer
+) -> None:
+    value = CustomerValue.objects.get(customer=scored)
+    html = signed_in.get(reverse("value:customer_panel", args=[scored.pk])).content.decode()
+    assert f"tier-{value.tier}" in html
+    for line in value.explanation:
+        assert line in html
+    assert 'id="value-lapsing"' in html and value.lapsing_reasons[0] in html
+    assert "Social multiplier" in html and "Predicted value" in html
+    assert "History appears after the score changes" in html
+
+
+def test_panel_draws_the_history_once_the_score_has_changed(
+    signed_in: Any, scored: Customer
+) -> None:
+    services.save_settings(data={"horizon_months": 24}, actor=None)
+    services.score_customers()
+    html = signed_in.get(reverse("value:customer_panel", args=[scored.pk])).content.decode()
+    assert 'id="value-history-chart"' in html and 'id="value-history-data"' in html
+    assert "vendor/chart.umd.js" in html
+
+
+def test_panel_of_an_unscored_customer_says_so(signed_in: Any, db: None) -> None:
+    html = signed_in.get(reverse("value:customer_panel", args=[12345])).content.decode()
+    assert "Not scored yet" in html
+
+
+def test_at_risk_lists_lapsing_customers_by_value_with_reasons_escaped(
+    signed_in: Any, scored: Customer
+) -> None:
+    response = signed_in.get(reverse("value:at_risk"))
+    html = response.content.decode()
+    ids = row_ids(html, "customer")
+    expected = list(
+        CustomerValue.objects.filter(lapsing=True)
+        .order_by("-score", "customer_id")
+        .values_list("customer_id", flat=True)
+    )
+    assert ids == expected[:50] and scored.pk in ids
+    assert HOSTILE not in html and "&lt;script&gt;" in html
+    assert "Bought 0 times in the last 150 days" in html
+    assert 'href="/value/"' in html  # the nav link
+
+
+def test_at_risk_filters_by_tier(signed_in: Any, scored: Customer) -> None:
+    tier = CustomerValue.objects.get(customer=scored).tier
+    html = signed_in.get(reverse("value:at_risk"), {"tier": tier}).content.decode()
+    ids = row_ids(html, "customer")
+    assert scored.pk in ids
+    assert set(
+        CustomerValue.objects.filter(customer_id__in=ids).values_list("tier", flat=True)
+    ) == {tier}
+
+
+def test_at_risk_page_queries_do_not_grow_with_rows(
+    signed_in: Any, scored: Customer, django_assert_max_num_queries: Any
+) -> None:
+    CustomerValue.objects.update(lapsing=True)  # every row on the page
+    with django_assert_max_num_queries(10):
+        response = signed_in.get(reverse("value:at_risk"))
+    assert len(row_ids(response.content.decode(), "customer")) == 50
+
+
+def test_value_pages_need_a_login(client: Any, db: None) -> None:
+    for url in (reverse("value:at_risk"), reverse("value:settings")):
+        assert client.get(url).status_code == 302
+
+
+def test_settings_page_shows_fields_to_everyone_but_only_admins_change_them(
+    signed_in: Any, user: Any
+) -> None:
+    html = signed_in.get(reverse("value:settings")).content.decode()
+    assert 'name="multiplier_max"' in html and "disabled" in html
+    response = signed_in.post(reverse("value:settings"), {"multiplier_max": "1.2"})
+    assert response.status_code == 403
+    assert not ValueSettings.objects.exists()
+
+
+def test_settings_page_saves_a_version_and_audits_it(signed_in: Any, user: Any) -> None:
+    user.groups.add(Group.objects.get_or_create(name="supervisor")[0])
+    data = {name: str(value) for name, value in ScoreConfig().to_dict().items()}
+    data.update(multiplier_max="1.25", note="less weight on fame")
+    response = signed_in.post(reverse("value:settings"), data)
+    assert response.status_code == 302
+    row = ValueSettings.objects.get()
+    assert row.version == 1 and row.data["multiplier_max"] == 1.25
+    assert row.created_by == user and row.note == "less weight on fame"
+    assert AuditEntry.objects.filter(action="value.settings.update", actor=user).exists()
+    html = signed_in.get(reverse("value:settings")).content.decode()
+    assert "Saved as version 1" in html and "v1" in html
+
+
+def test_invalid_settings_are_refused_naming_the_field(signed_in: Any, user: Any) -> None:
+    user.groups.add(Group.objects.get_or_create(name="admin")[0])
+    data = {name: str(value) for name, value in ScoreConfig().to_dict().items()}
+    data.update(multiplier_min="1.4", lapsing_window_days="soon")
+    response = signed_in.post(reverse("value:settings"), data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "multiplier_min: must be above 0 and at most 1" in html
+    assert "lapsing_window_days: must be a whole number" in html
+    assert 'value="soon"' in html  # what was typed stays in the form
+    assert not ValueSettings.objects.exists()
