@@ -25,7 +25,6 @@ import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from goodwill.core import Channel
 from goodwill.importing import BadValue, count_value, text_value
@@ -37,7 +36,14 @@ from goodwill.listening.connectors.base import (
     Http,
     register,
 )
-from goodwill.listening.connectors.parsing import Parsed, iso_time, item_ref, utc_iso
+from goodwill.listening.connectors.parsing import (
+    Parsed,
+    address_problem,
+    iso_time,
+    item_ref,
+    refuse,
+    utc_iso,
+)
 from goodwill.listening.types import MessageItem
 
 PUBLIC_HOST = "https://public.api.bsky.app"
@@ -129,14 +135,6 @@ def parse_search(payload: Any, *, own_did: str = "") -> tuple[Parsed, list[datet
     return parsed, indexed, api_cursor if isinstance(api_cursor, str) else ""
 
 
-def _host(value: Any, name: str, default: str) -> str:
-    host = str(value or default).strip().rstrip("/")
-    parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConnectorError(f"{name}: {host!r} is not an address like {default}")
-    return host
-
-
 @register
 class BlueskyConnector(Connector):
     kind: ClassVar[str] = "bluesky"
@@ -180,17 +178,27 @@ class BlueskyConnector(Connector):
         ),
     )
 
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if not str(config.get("query") or "").strip():
+            problems["query"] = "required"
+        for name, default in (("host", PUBLIC_HOST), ("pds_host", DEFAULT_PDS)):
+            if config.get(name) and (problem := address_problem(config[name], default)):
+                problems[name] = problem
+        return problems
+
     def __init__(self, config: Mapping[str, Any], secrets: Mapping[str, str], http: Http) -> None:
         super().__init__(config, secrets, http)
-        self.query = str(config.get("query") or "").strip()
-        if not self.query:
-            raise ConnectorError("query: required")
+        problems = self.check_config(config)
         self.identifier = str(config.get("identifier") or "").strip()
         self.password = str(secrets.get("app_password") or "")
         if self.identifier and not self.password:
-            raise ConnectorError("app_password: required when an identifier is set")
-        self.host = _host(config.get("host"), "host", PUBLIC_HOST)
-        self.pds_host = _host(config.get("pds_host"), "pds_host", DEFAULT_PDS)
+            problems["app_password"] = "required when an identifier is set"
+        refuse(problems)
+        self.query = str(config["query"]).strip()
+        self.host = str(config.get("host") or PUBLIC_HOST).strip().rstrip("/")
+        self.pds_host = str(config.get("pds_host") or DEFAULT_PDS).strip().rstrip("/")
         self.own_did = str(config.get("own_did") or "").strip()
         self._access_jwt = ""
 

@@ -41,7 +41,15 @@ from goodwill.listening.connectors.base import (
     Http,
     register,
 )
-from goodwill.listening.connectors.parsing import Parsed, header, html_to_text, iso_time, item_ref
+from goodwill.listening.connectors.parsing import (
+    Parsed,
+    address_problem,
+    header,
+    html_to_text,
+    iso_time,
+    item_ref,
+    refuse,
+)
 from goodwill.listening.types import MessageItem
 
 TIMELINES = ("tag", "public", "mentions")
@@ -218,31 +226,34 @@ class MastodonConnector(Connector):
         ),
     )
 
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if problem := address_problem(config.get("base_url"), "https://mastodon.social"):
+            problems["base_url"] = problem
+        timeline = str(config.get("timeline") or "tag").strip().lower()
+        if timeline not in TIMELINES:
+            problems["timeline"] = f"{timeline!r} is not one of {', '.join(TIMELINES)}"
+        if timeline == "tag" and not str(config.get("hashtag") or "").strip().lstrip("#"):
+            problems["hashtag"] = "required for the tag timeline"
+        return problems
+
     def __init__(self, config: Mapping[str, Any], secrets: Mapping[str, str], http: Http) -> None:
         super().__init__(config, secrets, http)
-        base = str(config.get("base_url") or "").strip().rstrip("/")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConnectorError(
-                f"base_url: {base!r} is not a server address like https://mastodon.social"
-            )
-        self.base_url = base
+        problems = self.check_config(config)
+        self.token = str(secrets.get("access_token") or "")
+        self.timeline = str(config.get("timeline") or "tag").strip().lower()
+        if self.timeline == "mentions" and not self.token:
+            problems["access_token"] = "required for the mentions timeline"
+        refuse(problems)
+        self.base_url = str(config["base_url"]).strip().rstrip("/")
+        parts = urlsplit(self.base_url)
         self.server = (parts.hostname or parts.netloc).lower()
         if parts.port and parts.port not in (80, 443):
             self.server = f"{self.server}:{parts.port}"
-        self.timeline = str(config.get("timeline") or "tag").strip().lower()
-        if self.timeline not in TIMELINES:
-            raise ConnectorError(
-                f"timeline: {self.timeline!r} is not one of {', '.join(TIMELINES)}"
-            )
         self.hashtag = str(config.get("hashtag") or "").strip().lstrip("#")
-        if self.timeline == "tag" and not self.hashtag:
-            raise ConnectorError("hashtag: required for the tag timeline")
         self.local = _flag(config.get("local", ""))
         self.own_account = str(config.get("own_account") or "").strip().lstrip("@")
-        self.token = str(secrets.get("access_token") or "")
-        if self.timeline == "mentions" and not self.token:
-            raise ConnectorError("access_token: required for the mentions timeline")
 
     def _request(self) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {"limit": DEFAULT_LIMIT}

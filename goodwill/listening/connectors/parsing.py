@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 from goodwill.importing import BadValue, count_value
-from goodwill.listening.connectors.base import Skipped
+from goodwill.listening.connectors.base import ConnectorError, Skipped
 from goodwill.listening.types import LabelItem, MessageItem
 
 # Tags after (and before) which the text breaks a line; paragraphs leave a blank line.
@@ -172,3 +173,18 @@ def rating_value(values: Mapping[str, Any], name: str) -> int:
 
 def rating_label(stars: int) -> LabelItem:
     return LabelItem(field="rating", value=str(stars), origin=RATING_ORIGIN)
+
+
+def address_problem(value: Any, example: str) -> str | None:
+    """Why ``value`` is not an http(s) address (None when it is one)."""
+    text = str(value or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    return f"{text!r} is not an http(s) address like {example}" if text else "required"
+
+
+def refuse(problems: Mapping[str, str]) -> None:
+    """Raise a ConnectorError naming every bad setting, if there is any."""
+    if problems:
+        raise ConnectorError("; ".join(f"{name}: {problem}" for name, problem in problems.items()))

@@ -40,7 +40,13 @@ from goodwill.listening.connectors.base import (
     Http,
     register,
 )
-from goodwill.listening.connectors.parsing import Parsed, header, html_to_text
+from goodwill.listening.connectors.parsing import (
+    Parsed,
+    address_problem,
+    header,
+    html_to_text,
+    refuse,
+)
 from goodwill.listening.types import MessageItem
 
 logger = logging.getLogger(__name__)
@@ -164,12 +170,15 @@ class RssConnector(Connector):
         ConfigField("url", "Feed address", help="The RSS or Atom feed's URL"),
     )
 
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        problem = address_problem(config.get("url"), "https://blog.example/feed.xml")
+        return {"url": problem} if problem else {}
+
     def __init__(self, config: Mapping[str, Any], secrets: Mapping[str, str], http: Http) -> None:
         super().__init__(config, secrets, http)
-        self.url = str(config.get("url") or "").strip()
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConnectorError(f"url: {self.url!r} is not an http(s) address of a feed")
+        refuse(self.check_config(config))
+        self.url = str(config["url"]).strip()
 
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:
         headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}

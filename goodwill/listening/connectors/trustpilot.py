@@ -37,10 +37,12 @@ from goodwill.listening.connectors.base import (
 )
 from goodwill.listening.connectors.parsing import (
     Parsed,
+    address_problem,
     iso_time,
     item_ref,
     rating_label,
     rating_value,
+    refuse,
     review_text,
     utc_iso,
 )
@@ -136,19 +138,26 @@ class TrustpilotConnector(Connector):
         ConfigField("apikey", "API key", secret=True, help="The Trustpilot API key"),
     )
 
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if not str(config.get("business_unit_id") or "").strip():
+            problems["business_unit_id"] = "required"
+        if config.get("base_url") and (
+            problem := address_problem(config["base_url"], DEFAULT_BASE)
+        ):
+            problems["base_url"] = problem
+        return problems
+
     def __init__(self, config: Mapping[str, Any], secrets: Mapping[str, str], http: Http) -> None:
         super().__init__(config, secrets, http)
-        self.unit = str(config.get("business_unit_id") or "").strip()
-        if not self.unit:
-            raise ConnectorError("business_unit_id: required")
-        base = str(config.get("base_url") or DEFAULT_BASE).strip().rstrip("/")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConnectorError(f"base_url: {base!r} is not an address like {DEFAULT_BASE}")
-        self.base_url = base
+        problems = self.check_config(config)
         self.apikey = str(secrets.get("apikey") or "")
         if not self.apikey:
-            raise ConnectorError("apikey: required")
+            problems["apikey"] = "required"
+        refuse(problems)
+        self.unit = str(config["business_unit_id"]).strip()
+        self.base_url = str(config.get("base_url") or DEFAULT_BASE).strip().rstrip("/")
 
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:
         since_text = str(cursor.get("since") or "")
