@@ -68,6 +68,10 @@ class Merge(models.Model):
     evidence = models.JSONField(default=dict, blank=True)
     moved_identity_ids = models.JSONField(default=list, blank=True)
     moved_transaction_ids = models.JSONField(default=list, blank=True)
+    # Conversations belong to the conversations app; their ids are kept so undo restores them.
+    moved_conversation_ids = models.JSONField(default=list, blank=True)
+    # Who decided: an automatic deterministic link, an accepted suggestion, or a person.
+    kind = models.CharField(max_length=16, default="manual")
     created_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
@@ -97,3 +101,35 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.occurred_at:%Y-%m-%d}"
+
+
+class MatchSuggestion(models.Model):
+    """Two identities that may be one person, waiting for a person to accept or reject."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    # identity_a.id < identity_b.id: one row per pair.
+    identity_a = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    identity_b = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    confidence = models.FloatField()
+    evidence = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    merge = models.ForeignKey(Merge, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity_a", "identity_b"], name="suggestion_pair"),
+        ]
+        indexes = [models.Index(fields=["status", "-confidence"])]
+
+    def __str__(self) -> str:
+        return f"{self.identity_a_id} ~ {self.identity_b_id} ({self.confidence:.2f})"

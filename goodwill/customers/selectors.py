@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from goodwill.customers.models import Customer, Identity, Transaction
+from goodwill.customers.models import Customer, Identity, MatchSuggestion, Merge, Transaction
 
 
 def customer_count() -> int:
@@ -156,3 +156,72 @@ def live_customer_ids() -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)
     )
+
+
+def suggestions(*, status: str = MatchSuggestion.Status.PENDING) -> QuerySet[MatchSuggestion]:
+    """The review queue: suggestions with a status (all when empty), most likely first,
+    with both identities and their customers loaded (one query per page)."""
+    qs = MatchSuggestion.objects.select_related(
+        "identity_a__customer", "identity_b__customer", "decided_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-confidence", "id")
+
+
+def suggestion_counts() -> dict[str, int]:
+    rows = MatchSuggestion.objects.values_list("status").annotate(n=Count("id")).order_by()
+    return {str(status): int(n) for status, n in rows.values_list("status", "n")}
+
+
+def get_suggestion(suggestion_id: int) -> MatchSuggestion | None:
+    return suggestions(status="").filter(pk=suggestion_id).first()
+
+
+def customer_merges(customer_id: int) -> list[Merge]:
+    """Merges into or out of a customer, newest first, with both customers loaded."""
+    return list(
+        Merge.objects.filter(Q(into_id=customer_id) | Q(other_id=customer_id))
+        .select_related("into", "other", "actor", "undone_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_merge(merge_id: int) -> Merge | None:
+    return (
+        Merge.objects.select_related("into", "other", "actor", "undone_by")
+        .filter(pk=merge_id)
+        .first()
+    )
+
+
+def resolution_state() -> tuple[dict[tuple[str, str], int], dict[str, int], list[tuple[int, int]]]:
+    """For evaluating identity resolution: the live customer of every person identity by
+    (channel, external id), of every customer by its external id, and the customer pairs
+    that pending suggestions join."""
+    identities = {
+        (channel, ext): cust
+        for channel, ext, cust in Identity.objects.filter(
+            is_company=False, customer__isnull=False
+        ).values_list("channel", "external_id", "customer_id")
+    }
+    live: dict[int, int | None] = dict(Customer.objects.values_list("id", "merged_into_id"))
+
+    def root(pk: int) -> int:
+        seen = 0
+        while live.get(pk) is not None and seen < 1000:
+            pk, seen = live[pk] or pk, seen + 1
+        return pk
+
+    by_external_id = {
+        str(ext): root(pk)
+        for pk, ext in Customer.objects.filter(external_id__isnull=False).values_list(
+            "id", "external_id"
+        )
+    }
+    pending = list(
+        MatchSuggestion.objects.filter(status=MatchSuggestion.Status.PENDING).values_list(
+            "identity_a__customer_id", "identity_b__customer_id"
+        )
+    )
+    return identities, by_external_id, [(a, b) for a, b in pending if a and b]
