@@ -294,22 +294,29 @@ class SpikeDetector:
     # Arrays whose last axis is the series (the visit counters are shared by all series).
     _PER_SERIES = frozenset(_STATE_ARRAYS) - {"_day_visits", "_week_visits"}
 
-    def add_series(self, count: int) -> None:
-        """Watch ``count`` more series from the next step on (new columns, no history).
+    def add_series(self, count: int, *, like: int | None = None) -> None:
+        """Watch ``count`` more series from the next step on.
 
-        A new series has its own one-day warm-up and starts from the prior, so its first
-        values are judged with wide uncertainty; the shared hour/day visit counters stay.
+        By default a new series has no history: its own one-day warm-up, the prior as its
+        baseline. With ``like``, each new series starts as a copy of series ``like``: keep
+        one column that is always fed zeros and copy it, and a series that first appears
+        now is exactly as if it had been watched, at zero, all along.
         """
         if count < 0:
             raise ValueError("count must be non-negative")
+        if like is not None and not 0 <= like < self.n_series:
+            raise ValueError(f"like: no series {like}")
         if count == 0:
             return
         for name in self._PER_SERIES:
             old = getattr(self, name)
-            fill: float | bool = True if name == "_counts_only" else 0.0
-            if name == "_born":
-                fill = np.nan
-            extra = np.full((*old.shape[:-1], count), fill, dtype=old.dtype)
+            if like is not None:
+                extra = np.repeat(old[..., like : like + 1], count, axis=-1)
+            else:
+                fill: float | bool = True if name == "_counts_only" else 0.0
+                if name == "_born":
+                    fill = np.nan
+                extra = np.full((*old.shape[:-1], count), fill, dtype=old.dtype)
             setattr(self, name, np.concatenate([old, extra], axis=-1))
         self.n_series += count
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count
 
 from goodwill.analysis.durations import summarise_durations
+from goodwill.analysis.themes import Theme, discover_themes
 from goodwill.analysis.topics import Taxonomy, Topic, default_taxonomy
 from goodwill.conversations import selectors as conversation_selectors
 from goodwill.insights.models import Alert, TaxonomyVersion
+from goodwill.listening import selectors as listening_selectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +147,57 @@ def get_alert(alert_id: int) -> Alert | None:
 def alert_counts() -> dict[str, int]:
     rows = Alert.objects.values_list("status").annotate(n=Count("id")).order_by()
     return dict(rows)
+
+
+# ----------------------------------------------------------------------------- themes
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeReport:
+    since: datetime  # the recent window: since <= created_at < until
+    until: datetime
+    baseline_since: datetime
+    recent_messages: int
+    baseline_messages: int
+    themes: list[Theme]
+    example_texts: dict[str, str]  # phrase -> its first example messages, one per line
+
+
+_THEME_CACHE: dict[tuple[Any, ...], ThemeReport] = {}
+
+
+def recent_themes(
+    *, days: int = 7, baseline_days: int = 28, limit: int = 8, until: datetime | None = None
+) -> ThemeReport | None:
+    """New recurring phrases of the last ``days`` against the ``baseline_days`` before them.
+
+    The window ends at the newest customer message (so an import of old data still shows
+    its last week). Cached per process until a message, the window or the taxonomy changes.
+    """
+    end = until or listening_selectors.last_customer_message_at()
+    if end is None:
+        return None
+    end = end + timedelta(microseconds=1)
+    since = end - timedelta(days=days)
+    baseline_since = since - timedelta(days=baseline_days)
+    key = (end, days, baseline_days, limit, _newest_identity())
+    cached = _THEME_CACHE.get(key)
+    if cached is not None:
+        return cached
+    facts = listening_selectors.customer_message_facts(since=baseline_since, until=end)
+    recent = [f for f in facts if f.created_at >= since]
+    baseline = [f for f in facts if f.created_at < since]
+    taxonomy = current_taxonomy()
+    themes = discover_themes(
+        [f.text for f in recent],
+        [f.text for f in baseline],
+        recent_ids=[f.id for f in recent],
+        covered=[k for topic in taxonomy.topics for k in topic.keywords],
+        limit=limit,
+    )
+    text_of = {f.id: " ".join(f.text.split())[:300] for f in recent}
+    examples = {t.phrase: "\n".join(text_of[i] for i in t.example_ids[:2]) for t in themes}
+    report = ThemeReport(since, end, baseline_since, len(recent), len(baseline), themes, examples)
+    _THEME_CACHE.clear()
+    _THEME_CACHE[key] = report
+    return report

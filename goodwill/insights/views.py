@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from goodwill.conversations import selectors as conversation_selectors
 from goodwill.core import Channel
 from goodwill.customers import selectors as customer_selectors
+from goodwill.insights import selectors, services
+from goodwill.insights.models import Alert
+from goodwill.insights.selectors import ALL_CHANNELS
 from goodwill.listening import selectors as listening_selectors
 
 
@@ -43,3 +55,201 @@ def home(request: HttpRequest) -> HttpResponse:
         response = render(request, "insights/home.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+# ----------------------------------------------------------------------------- alerts
+
+ALERT_PAGE_SIZE = 50
+PREVIEW_MESSAGES = 3
+TAXONOMY_ROLES = ("admin", "supervisor", "analyst")
+STATUS_TABS = [*Alert.Status.choices, ("", "All")]
+
+
+def can_edit_taxonomy(user: Any) -> bool:
+    return bool(user.is_superuser or user.groups.filter(name__in=TAXONOMY_ROLES).exists())
+
+
+def _series_label(alert: Alert) -> dict[str, str]:
+    labels = dict(Channel.choices)
+    return {
+        "topic": alert.topic,
+        "sentiment": alert.sentiment,
+        "channel": "all channels"
+        if alert.channel == ALL_CHANNELS
+        else labels.get(alert.channel, alert.channel),
+    }
+
+
+def _chart(alert: Alert) -> dict[str, Any]:
+    return {
+        "labels": [row[0][5:16].replace("T", " ") for row in alert.history],
+        "observed": [row[1] for row in alert.history],
+        "expected": [row[2] for row in alert.history],
+        "window_start": alert.window_start.isoformat(),
+    }
+
+
+def _add_topic_url(phrase: str, examples: str) -> str:
+    query = urlencode({"name": phrase, "keywords": phrase, "examples": examples})
+    return f"{reverse('insights:topics')}?{query}"
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Spike alerts with their chart and the messages that drove them; new themes beside."""
+    status = request.GET.get("status", "open")
+    if status not in {"", *Alert.Status.values}:
+        status = "open"
+    rows = selectors.alerts(status=status, limit=ALERT_PAGE_SIZE)
+    counts = selectors.alert_counts()
+    themes = selectors.recent_themes()
+    preview_ids = [pk for a in rows for pk in a.message_ids[:PREVIEW_MESSAGES]]
+    by_id = {m.pk: m for m in listening_selectors.messages_by_ids(preview_ids)}
+    items = [
+        {
+            "alert": a,
+            "series": _series_label(a),
+            "chart": _chart(a),
+            "messages": [by_id[pk] for pk in a.message_ids[:PREVIEW_MESSAGES] if pk in by_id],
+            "data_id": f"alert-data-{a.pk}",
+        }
+        for a in rows
+    ]
+    context = {
+        "items": items,
+        "status": status,
+        "statuses": [
+            (value, label, counts.get(value, 0) if value else sum(counts.values()))
+            for value, label in STATUS_TABS
+        ],
+        "themes": themes,
+        "theme_rows": [
+            (t, _add_topic_url(t.phrase, themes.example_texts.get(t.phrase, "")))
+            for t in themes.themes
+        ]
+        if themes
+        else [],
+        "can_edit_taxonomy": can_edit_taxonomy(request.user),
+        "chart_js_url": static("vendor/chart.umd.js"),
+    }
+    return render(request, "insights/alerts.html", context)
+
+
+@login_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = selectors.get_alert(alert_id)
+    if alert is None:
+        raise Http404(f"no alert {alert_id}")
+    context = {
+        "alert": alert,
+        "series": _series_label(alert),
+        "chart": _chart(alert),
+        "data_id": f"alert-data-{alert.pk}",
+        "drivers": listening_selectors.messages_by_ids(list(alert.message_ids)),
+        "chart_js_url": static("vendor/chart.umd.js"),
+    }
+    return render(request, "insights/alert_detail.html", context)
+
+
+@login_required
+@require_POST
+def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
+    alert = selectors.get_alert(alert_id)
+    if alert is None:
+        raise Http404(f"no alert {alert_id}")
+    change = {"acknowledge": services.acknowledge_alert, "resolve": services.resolve_alert}.get(
+        action
+    )
+    if change is None:
+        raise Http404(f"no action {action!r}")
+    try:
+        change(alert=alert, actor=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Alert {alert.pk} {'acknowledged' if action == 'acknowledge' else 'resolved'}.",
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("insights:alerts")
+    return redirect(target)
+
+
+# ----------------------------------------------------------------------------- taxonomy
+
+
+def _topic_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    taxonomy = selectors.current_taxonomy()
+    version = selectors.current_version()
+    return {
+        "topics": taxonomy.topics,
+        "version": version,
+        "versions": selectors.versions(),
+        "editable": can_edit_taxonomy(request.user),
+        **extra,
+    }
+
+
+@login_required
+def topics(request: HttpRequest) -> HttpResponse:
+    """The topic taxonomy; a form adds a topic (pre-filled from a discovered theme)."""
+    form = {
+        "name": request.GET.get("name", ""),
+        "keywords": request.GET.get("keywords", ""),
+        "examples": request.GET.get("examples", ""),
+    }
+    error = None
+    if request.method == "POST":
+        if not can_edit_taxonomy(request.user):
+            raise PermissionDenied("only admins, supervisors and analysts edit topics")
+        form = {k: request.POST.get(k, "") for k in ("name", "keywords", "examples")}
+        try:
+            services.save_topic(actor=request.user, form=services.TopicForm.from_text(**form))
+        except services.TopicError as exc:
+            error = exc
+        else:
+            messages.success(request, f"Topic {form['name'].strip()!r} added.")
+            return redirect("insights:topics")
+    return render(request, "insights/topics.html", _topic_context(request, form=form, error=error))
+
+
+@login_required
+def topic_edit(request: HttpRequest, name: str) -> HttpResponse:
+    topic = selectors.find_topic(name)
+    if topic is None:
+        raise Http404(f"no topic {name!r}")
+    form = {
+        "name": topic.name,
+        "keywords": "\n".join(topic.keywords),
+        "examples": "\n".join(topic.examples),
+    }
+    error = None
+    if request.method == "POST":
+        if not can_edit_taxonomy(request.user):
+            raise PermissionDenied("only admins, supervisors and analysts edit topics")
+        if request.POST.get("delete"):
+            try:
+                services.delete_topic(actor=request.user, name=name)
+            except services.TopicError as exc:
+                error = exc
+            else:
+                messages.success(request, f"Topic {name!r} removed.")
+                return redirect("insights:topics")
+        else:
+            form = {k: request.POST.get(k, "") for k in ("name", "keywords", "examples")}
+            try:
+                services.save_topic(
+                    actor=request.user, form=services.TopicForm.from_text(**form), original=name
+                )
+            except services.TopicError as exc:
+                error = exc
+            else:
+                messages.success(request, f"Topic {form['name'].strip()!r} saved.")
+                return redirect("insights:topics")
+    return render(
+        request,
+        "insights/topic_edit.html",
+        _topic_context(request, form=form, error=error, original=name),
+    )

@@ -223,3 +223,12 @@ def first_customer_message_at() -> datetime | None:
         .values_list("created_at", flat=True)
         .first()
     )
+
+
+def last_customer_message_at() -> datetime | None:
+    return (
+        Message.objects.filter(is_from_company=False)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
