@@ -50,6 +50,7 @@ from goodwill.listening.connectors.base import (
     TransientError,
     register,
 )
+from goodwill.listening.connectors.http import HttpStatusError
 from goodwill.listening.types import MessageItem
 
 GRAPH_BASE_URL = "https://graph.facebook.com"
@@ -480,9 +481,18 @@ class _GraphConnector(Connector):
     def _get(self, path: str, params: Mapping[str, Any], token: str) -> Any:
         # Bytes and headers rather than get_json: a throttling error's usage headers say
         # when access comes back.
-        body, headers = self.http.get_bytes(
-            self._url(path), params=params, headers={"Authorization": f"Bearer {token}"}
-        )
+        try:
+            body, headers = self.http.get_bytes(
+                self._url(path), params=params, headers={"Authorization": f"Bearer {token}"}
+            )
+        except HttpStatusError as exc:  # Graph explains a 4xx in an error object
+            body, headers = exc.body, exc.headers
+            try:
+                refused = json.loads(body)
+            except ValueError:
+                raise exc from None
+            raise_for_error(refused, headers=headers)
+            raise
         try:
             payload = json.loads(body)
         except ValueError:

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
-from urllib.parse import parse_qs, urlencode, urlsplit
-from urllib.request import Request, urlopen
 
 import pytest
 from hypothesis import given
@@ -30,8 +25,10 @@ from goodwill.listening.connectors.graph import (
     parse_facebook_comment,
     raise_for_error,
 )
+from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.models import Message
 from goodwill.listening.services import ingest_batch
+from goodwill.listening.tests.fakes import FakeServer, Reply
 
 DATA = Path(__file__).parent / "data" / "graph"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -42,89 +39,24 @@ def fixture(name: str) -> Any:
     return json.loads((DATA / name).read_text())
 
 
-# --- a fake Graph API on 127.0.0.1 --------------------------------------------------------------
-
-Reply = tuple[int, Any, dict[str, str]]
-
-
-class FakeGraph:
-    """Replays scripted replies per (path, after-cursor); each key holds a list of replies,
-    the last one repeating. Records every request's path, query and Authorization header."""
-
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], list[Reply]] = {}
-        self.requests: list[tuple[str, dict[str, str], str]] = []
-
-    def route(self, path: str, *replies: Reply, after: str = "") -> None:
-        self.routes[(path, after)] = list(replies)
-
-    def reply(self, path: str, query: dict[str, str]) -> Reply:
-        replies = self.routes.get((path, query.get("after", "")))
-        if not replies:
-            return 404, {"error": {"message": f"no route {path}", "code": 803}}, {}
-        return replies.pop(0) if len(replies) > 1 else replies[0]
+# Tests run against h1's fake HTTP server (goodwill/listening/tests/fakes.py) through the real
+# HttpClient, with retries that do not sleep.
 
 
-@pytest.fixture
-def fake_graph() -> Iterator[tuple[FakeGraph, str]]:
-    fake = FakeGraph()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            fake.requests.append((parts.path, query, self.headers.get("Authorization", "")))
-            status, body, headers = fake.reply(parts.path, query)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+_open_clients: list[HttpClient] = []
 
 
-class PlainHttp:
-    """The Http protocol over urllib, as the runner's client behaves: 429 raises RateLimited,
-    5xx TransientError, and a Graph 4xx error object is handed back to the connector."""
+def client() -> HttpClient:
+    http = HttpClient(retries=2, sleep=lambda _: None, now=lambda: NOW)
+    _open_clients.append(http)
+    return http
 
-    def get_json(self, url: str, **kwargs: Any) -> Any:
-        body, _ = self.get_bytes(url, **kwargs)
-        return json.loads(body)
 
-    def get_bytes(
-        self,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> tuple[bytes, Mapping[str, str]]:
-        full = f"{url}?{urlencode(params or {})}"
-        try:
-            with urlopen(Request(full, headers=dict(headers or {})), timeout=5) as response:
-                return response.read(), dict(response.headers)
-        except HTTPError as exc:
-            if exc.code == 429:
-                raise RateLimited(NOW + timedelta(seconds=60)) from None
-            if exc.code >= 500:
-                raise TransientError(f"HTTP {exc.code}") from None
-            return exc.read(), dict(exc.headers)
-
-    def post(self, url: str, **kwargs: Any) -> Any:
-        raise NotImplementedError
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    yield
+    while _open_clients:
+        _open_clients.pop().close()
 
 
 @pytest.fixture(autouse=True)
@@ -134,24 +66,27 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def facebook(base_url: str, **config: str) -> FacebookPageConnector:
     settings = {"page_id": "1001", "base_url": base_url, "api_version": "v21.0", **config}
-    return FacebookPageConnector(settings, {"page_access_token": TOKEN}, PlainHttp())
+    return FacebookPageConnector(settings, {"page_access_token": TOKEN}, client())
 
 
 def instagram(base_url: str, **config: str) -> InstagramConnector:
     settings = {"ig_user_id": "17841400000000001", "base_url": base_url, **config}
-    return InstagramConnector(settings, {"access_token": TOKEN}, PlainHttp())
+    return InstagramConnector(settings, {"access_token": TOKEN}, client())
 
 
 # --- Facebook Page --------------------------------------------------------------------------------
 
 
-def script_facebook(fake: FakeGraph) -> None:
-    fake.route("/v21.0/1001/feed", (200, fixture("fb_feed_1.json"), {}))
-    fake.route("/v21.0/1001/feed", (200, fixture("fb_feed_2.json"), {}), after="QVFIUp2")
+def script_facebook(fake: FakeServer) -> None:
+    fake.route("GET", "/v21.0/1001/feed", Reply(json=fixture("fb_feed_1.json")))
     fake.route(
+        "GET", "/v21.0/1001/feed", Reply(json=fixture("fb_feed_2.json")), query={"after": "QVFIUp2"}
+    )
+    fake.route(
+        "GET",
         "/v21.0/1001_777/comments",
-        (200, fixture("fb_comments_777_after.json"), {}),
-        after="QVFIUc2",
+        Reply(json=fixture("fb_comments_777_after.json")),
+        query={"after": "QVFIUc2"},
     )
 
 
@@ -160,12 +95,9 @@ def test_connectors_are_registered() -> None:
     assert REGISTRY["instagram"] is InstagramConnector
 
 
-def test_facebook_feed_pages_through_posts_and_comments(
-    fake_graph: tuple[FakeGraph, str],
-) -> None:
-    fake, base = fake_graph
-    script_facebook(fake)
-    connector = facebook(base)
+def test_facebook_feed_pages_through_posts_and_comments(fake_server: FakeServer) -> None:
+    script_facebook(fake_server)
+    connector = facebook(fake_server.url)
     first = connector.fetch({})
     since = int((NOW - timedelta(days=7)).timestamp())
     assert first.more and first.cursor == {"since": since, "after": "QVFIUp2"}
@@ -197,22 +129,21 @@ def test_facebook_feed_pages_through_posts_and_comments(
     assert [s.ref for s in second.skipped] == ["comment 999_2"]
     assert "created_time" in second.skipped[0].reason
 
-    feed_requests = [r for r in fake.requests if r[0] == "/v21.0/1001/feed"]
-    assert feed_requests[0][1]["since"] == str(since)
-    assert feed_requests[1][1]["after"] == "QVFIUp2" and feed_requests[1][1]["since"] == str(since)
-    assert "comments.limit(100){" in feed_requests[0][1]["fields"]
-    assert all(auth == f"Bearer {TOKEN}" for _, _, auth in fake.requests)
-    assert all("access_token" not in query for _, query, _ in fake.requests)
+    feed_requests = fake_server.requests_to("/v21.0/1001/feed")
+    assert feed_requests[0].query["since"] == str(since)
+    assert feed_requests[1].query["after"] == "QVFIUp2"
+    assert feed_requests[1].query["since"] == str(since)
+    assert "comments.limit(100){" in feed_requests[0].query["fields"]
+    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in fake_server.requests)
+    assert all("access_token" not in r.query for r in fake_server.requests)
+    assert fake_server.unmatched == []
 
 
 @pytest.mark.django_db
-def test_facebook_items_are_stored_exactly_once_across_runs(
-    fake_graph: tuple[FakeGraph, str],
-) -> None:
-    fake, base = fake_graph
-    script_facebook(fake)
-    connector = facebook(base)
-    first, second = connector.fetch({}), None
+def test_facebook_items_are_stored_exactly_once_across_runs(fake_server: FakeServer) -> None:
+    script_facebook(fake_server)
+    connector = facebook(fake_server.url)
+    first = connector.fetch({})
     second = connector.fetch(first.cursor)
     assert ingest_batch(source=None, items=first.items).created == 5
     assert ingest_batch(source=None, items=second.items).created == 1
@@ -224,54 +155,68 @@ def test_facebook_items_are_stored_exactly_once_across_runs(
     assert ann.conversation_id == reply.conversation_id
 
 
-def test_facebook_rate_limit_error_codes_become_rate_limited(
-    fake_graph: tuple[FakeGraph, str],
-) -> None:
-    fake, base = fake_graph
+def test_facebook_rate_limit_error_codes_become_rate_limited(fake_server: FakeServer) -> None:
     usage = json.dumps({"1001": [{"type": "pages", "estimated_time_to_regain_access": 40}]})
-    fake.route(
+    throttled = fixture("error_rate_limit.json")
+    fake_server.route(
+        "GET",
         "/v21.0/1001/feed",
-        (400, fixture("error_rate_limit.json"), {"X-Business-Use-Case-Usage": usage}),
-        (403, fixture("error_rate_limit.json"), {}),
+        Reply(status=400, json=throttled, headers={"X-Business-Use-Case-Usage": usage}),
+        Reply(status=403, json=throttled),
     )
     with pytest.raises(RateLimited) as exc:
-        facebook(base).fetch({})
+        facebook(fake_server.url).fetch({})
     assert exc.value.retry_at == NOW + timedelta(minutes=40)
-    with pytest.raises(RateLimited) as exc:
-        facebook(base).fetch({})
-    assert exc.value.retry_at == NOW + graph.DEFAULT_RATE_LIMIT_WAIT
     assert "Page request limit reached" in str(exc.value)
+    with pytest.raises(RateLimited) as exc:
+        facebook(fake_server.url).fetch({})
+    assert exc.value.retry_at == NOW + graph.DEFAULT_RATE_LIMIT_WAIT
 
 
-def test_http_429_and_5xx_surface_from_the_client(fake_graph: tuple[FakeGraph, str]) -> None:
-    fake, base = fake_graph
-    fake.route("/v21.0/1001/feed", (429, {}, {}), (503, {}, {}))
-    with pytest.raises(RateLimited):
-        facebook(base).fetch({})
+def test_http_429_and_persistent_5xx_surface_from_the_client(fake_server: FakeServer) -> None:
+    fake_server.route(
+        "GET",
+        "/v21.0/1001/feed",
+        Reply(status=429, headers={"Retry-After": "120"}),
+        Reply(status=503),
+    )
+    with pytest.raises(RateLimited) as exc:
+        facebook(fake_server.url).fetch({})
+    assert exc.value.retry_at == NOW + timedelta(seconds=120)
     with pytest.raises(TransientError):
-        facebook(base).fetch({})
+        facebook(fake_server.url).fetch({})
+    assert len(fake_server.requests) == 1 + 3  # the 503 was retried twice
 
 
-def test_an_expired_token_is_a_connector_error(fake_graph: tuple[FakeGraph, str]) -> None:
-    fake, base = fake_graph
-    fake.route("/v21.0/1001/feed", (400, fixture("error_token.json"), {}))
+def test_an_expired_token_is_a_connector_error(fake_server: FakeServer) -> None:
+    fake_server.route(
+        "GET", "/v21.0/1001/feed", Reply(status=400, json=fixture("error_token.json"))
+    )
     with pytest.raises(ConnectorError, match="190 \\(OAuthException\\): Error validating"):
-        facebook(base).fetch({})
+        facebook(fake_server.url).fetch({})
 
 
-def test_a_response_without_data_is_a_connector_error(fake_graph: tuple[FakeGraph, str]) -> None:
-    fake, base = fake_graph
-    fake.route("/v21.0/1001/feed", (200, {"unexpected": True}, {}))
+def test_a_4xx_without_an_error_object_stays_an_http_error(fake_server: FakeServer) -> None:
+    fake_server.route("GET", "/v21.0/1001/feed", Reply(status=404, body="<html>gone</html>"))
+    with pytest.raises(ConnectorError, match="HTTP 404"):
+        facebook(fake_server.url).fetch({})
+
+
+def test_a_response_without_data_is_a_connector_error(fake_server: FakeServer) -> None:
+    fake_server.route("GET", "/v21.0/1001/feed", Reply(json={"unexpected": True}))
     with pytest.raises(ConnectorError, match="'data' list"):
-        facebook(base).fetch({})
+        facebook(fake_server.url).fetch({})
+    fake_server.route("GET", "/v21.0/1002/feed", Reply(body="not json"))
+    with pytest.raises(ConnectorError, match="not JSON"):
+        facebook(fake_server.url, page_id="1002").fetch({})
 
 
 def test_missing_settings_are_named() -> None:
-    no_token = FacebookPageConnector({"page_id": "1"}, {}, PlainHttp())
+    no_token = FacebookPageConnector({"page_id": "1"}, {}, client())
     with pytest.raises(ConnectorError, match="'page_access_token'"):
         no_token.fetch({})
     with pytest.raises(ConnectorError, match="'page_id'"):
-        FacebookPageConnector({}, {"page_access_token": "t"}, PlainHttp()).fetch({})
+        FacebookPageConnector({}, {"page_access_token": "t"}, client()).fetch({})
     with pytest.raises(ConnectorError, match="'page_size'"):
         facebook("http://127.0.0.1:9", page_size="lots").fetch({})
 
@@ -280,21 +225,20 @@ def test_missing_settings_are_named() -> None:
 
 
 def test_instagram_reads_comments_of_recent_media_and_stops_at_old_ones(
-    fake_graph: tuple[FakeGraph, str],
+    fake_server: FakeServer,
 ) -> None:
-    fake, base = fake_graph
-    fake.route("/v21.0/17841400000000001/media", (200, fixture("ig_media.json"), {}))
-    fake.route("/v21.0/17900000000000001/comments", (200, fixture("ig_comments_1.json"), {}))
-    fake.route(
-        "/v21.0/17900000000000001/comments",
-        (500, {}, {}),
-        (200, fixture("ig_comments_2.json"), {}),
-        after="QVFIUi2",
+    fake_server.route("GET", "/v21.0/17841400000000001/media", Reply(json=fixture("ig_media.json")))
+    fake_server.route(
+        "GET", "/v21.0/17900000000000001/comments", Reply(json=fixture("ig_comments_1.json"))
     )
-    connector = instagram(base, lookback_days="30")
-    with pytest.raises(TransientError):  # the second comments page fails once
-        connector.fetch({})
-    page = connector.fetch({})
+    fake_server.route(
+        "GET",
+        "/v21.0/17900000000000001/comments",
+        Reply(status=500),  # fails once; the client retries
+        Reply(json=fixture("ig_comments_2.json")),
+        query={"after": "QVFIUi2"},
+    )
+    page = instagram(fake_server.url, lookback_days="30").fetch({})
     assert not page.more and page.cursor == {}  # the 2020 media ended the sweep
     assert [i.external_id for i in page.items] == [
         "17870000000000001",
@@ -311,18 +255,19 @@ def test_instagram_reads_comments_of_recent_media_and_stops_at_old_ones(
     assert [(s.ref, s.reason) for s in page.skipped] == [
         ("comment 17870000000000003", "field 'username': missing (no username and no from.id)")
     ]
-    paths = [p for p, _, _ in fake.requests]
-    assert "/v21.0/17900000000000002/comments" not in paths  # no comments: not asked
-    assert "/v21.0/17900000000000003/comments" not in paths  # older than the window
+    assert len(fake_server.requests_to("/v21.0/17900000000000001/comments")) == 3
+    assert fake_server.requests_to("/v21.0/17900000000000002/comments") == []  # no comments
+    assert fake_server.requests_to("/v21.0/17900000000000003/comments") == []  # too old
 
 
-def test_instagram_continues_with_the_media_cursor(fake_graph: tuple[FakeGraph, str]) -> None:
-    fake, base = fake_graph
+def test_instagram_continues_with_the_media_cursor(fake_server: FakeServer) -> None:
     media = fixture("ig_media.json")
     media["data"] = media["data"][:2]  # all recent: the sweep goes on to the next page
-    fake.route("/v21.0/17841400000000001/media", (200, media, {}))
-    fake.route("/v21.0/17900000000000001/comments", (200, fixture("ig_comments_2.json"), {}))
-    page = instagram(base, lookback_days="30").fetch({})
+    fake_server.route("GET", "/v21.0/17841400000000001/media", Reply(json=media))
+    fake_server.route(
+        "GET", "/v21.0/17900000000000001/comments", Reply(json=fixture("ig_comments_2.json"))
+    )
+    page = instagram(fake_server.url, lookback_days="30").fetch({})
     assert page.more and page.cursor["after"] == "QVFIUm2"
     assert page.cursor["since"] == int((NOW - timedelta(days=30)).timestamp())
 
