@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -9,14 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from goodwill.importing import BadValue
-from goodwill.listening.connectors.base import ConnectorError
+from goodwill.listening.connectors.base import ConnectorError, RateLimited
 from goodwill.listening.connectors.bluesky import (
     PUBLIC_HOST,
     BlueskyConnector,
     parse_post,
     parse_search,
 )
+from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.parsing import iso_time
+from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
@@ -179,3 +182,76 @@ def test_iso_time_reads_any_number_of_fractional_digits(moment: datetime, nanos:
 def test_iso_time_refuses_a_time_without_a_zone() -> None:
     with pytest.raises(BadValue, match="no timezone"):
         iso_time("2026-11-24T10:00:00", "createdAt")
+
+
+# --- over HTTP, against the fake server --------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def http() -> Iterator[HttpClient]:
+    with HttpClient(retries=2, sleep=lambda _seconds: None, now=lambda: NOW, timeout=5) as client:
+        yield client
+
+
+def test_over_http_login_search_and_paging_with_a_5xx_retried(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    fake_server.route("POST", SESSION, Reply(json=fixture_json("bluesky/session.json")))
+    fake_server.route(
+        "GET", SEARCH, Reply(status=503), Reply(json=fixture_json("bluesky/search_page1.json"))
+    )
+    fake_server.route(
+        "GET", SEARCH, Reply(json=fixture_json("bluesky/search_page2.json")), query={"cursor": "25"}
+    )
+    conn = BlueskyConnector(
+        {"query": "acmeair", "identifier": "acme.bsky.social", "pds_host": fake_server.url},
+        {"app_password": "app-pass-1234"},
+        http,
+    )
+
+    one = conn.fetch({"since": "2026-11-24T00:00:00Z"})
+    two = conn.fetch(one.cursor)
+
+    assert len(one.items) == 2 and len(one.skipped) == 2 and one.more
+    assert [i.external_id[-5:] for i in two.items] == ["3lbx1"]
+    assert two.cursor == {"since": "2026-11-24T10:05:01.456789Z"}
+    login, *searches = fake_server.requests
+    assert login.json() == {"identifier": "acme.bsky.social", "password": "app-pass-1234"}
+    assert [r.query.get("cursor") for r in searches] == [None, None, "25"]
+    assert all(r.headers["authorization"] == "Bearer eyJ.access.jwt" for r in searches)
+    assert all(r.query["q"] == "acmeair" and r.query["sort"] == "latest" for r in searches)
+
+
+def test_over_http_a_429_raises_rate_limited(fake_server: FakeServer, http: HttpClient) -> None:
+    fake_server.route(
+        "GET",
+        SEARCH,
+        Reply(status=429, json={"error": "RateLimitExceeded"}, headers={"Retry-After": "60"}),
+    )
+    conn = BlueskyConnector({"query": "acmeair", "host": fake_server.url}, {}, http)
+
+    with pytest.raises(RateLimited) as caught:
+        conn.fetch({})
+
+    assert caught.value.retry_at == datetime(2026, 11, 25, 12, 1, tzinfo=UTC)
+
+
+def test_over_http_a_refused_login_is_a_connector_error(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    fake_server.route(
+        "POST",
+        SESSION,
+        Reply(status=401, json={"error": "AuthenticationRequired", "message": "Invalid"}),
+    )
+    conn = BlueskyConnector(
+        {"query": "acmeair", "identifier": "acme.bsky.social", "pds_host": fake_server.url},
+        {"app_password": "wrong-pass"},
+        http,
+    )
+
+    with pytest.raises(ConnectorError, match="401") as caught:
+        conn.fetch({})
+    assert "wrong-pass" not in str(caught.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import html
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goodwill.listening.connectors.base import ConnectorError
+from goodwill.listening.connectors.base import ConnectorError, RateLimited
+from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.mastodon import (
     DEFAULT_LIMIT,
     MastodonConnector,
@@ -20,6 +22,7 @@ from goodwill.listening.connectors.mastodon import (
     parse_status,
 )
 from goodwill.listening.connectors.parsing import html_to_text
+from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json
 
 SERVER = "https://social.example"
@@ -210,3 +213,66 @@ def test_escaped_plain_text_comes_back_with_whitespace_collapsed(text: str) -> N
 @given(st.text(alphabet=st.sampled_from(list("<>/&;#abp \"'=x\n"))))
 def test_html_to_text_never_fails_on_broken_markup(markup: str) -> None:
     assert isinstance(html_to_text(markup), str)
+
+
+# --- over HTTP, against the fake server --------------------------------------------------
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def http() -> Iterator[HttpClient]:
+    with HttpClient(retries=2, sleep=lambda _seconds: None, now=lambda: NOW, timeout=5) as client:
+        yield client
+
+
+def test_over_http_a_5xx_is_retried_and_the_sweep_follows_the_link_header(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    first = _full_page(5000)
+    older = f'<{fake_server.url}{TAG_PATH}?max_id={first[-1]["id"]}>; rel="next"'
+    fake_server.route(
+        "GET",
+        TAG_PATH,
+        Reply(status=502),
+        Reply(json=first, headers={"Link": older}),
+    )
+    fake_server.route(
+        "GET",
+        TAG_PATH,
+        Reply(json=fixture_json("mastodon/tag_page2.json")),
+        query={"max_id": "4961"},
+    )
+    conn = MastodonConnector(
+        {"base_url": fake_server.url, "hashtag": "acmeair"}, {"access_token": "t0k"}, http
+    )
+
+    one = conn.fetch({"since_id": "4000"})
+    two = conn.fetch(one.cursor)
+
+    assert len(one.items) == DEFAULT_LIMIT and one.more
+    assert [i.external_id.split(":")[-1] for i in two.items] == ["113500000000000101"]
+    assert two.cursor == {"since_id": "113500000000000101"}
+    statuses = [r.query.get("max_id") for r in fake_server.requests]
+    assert statuses == [None, None, "4961"]  # 502, then the retry, then the older page
+    assert all(r.headers["authorization"] == "Bearer t0k" for r in fake_server.requests)
+    assert all(r.query["since_id"] == "4000" for r in fake_server.requests)
+    assert fake_server.unmatched == []
+
+
+def test_over_http_a_429_raises_rate_limited_with_the_reset_time(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    fake_server.route(
+        "GET",
+        TAG_PATH,
+        Reply(status=429, json={"error": "Too many requests"}, headers={"Retry-After": "300"}),
+    )
+    conn = MastodonConnector({"base_url": fake_server.url, "hashtag": "acmeair"}, {}, http)
+
+    with pytest.raises(RateLimited) as caught:
+        conn.fetch({})
+
+    assert caught.value.retry_at == datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
+    assert len(fake_server.requests) == 1  # a 429 is not retried in a loop

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from goodwill.listening.connectors.base import ConnectorError
+from goodwill.listening.connectors.base import ConnectorError, RateLimited
+from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.rss import RssConnector, parse_feed
+from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_bytes
 
 FEED_URL = "https://flyer.example/feed.xml"
@@ -102,3 +105,47 @@ def test_the_etag_and_last_modified_are_kept_and_sent_back() -> None:
 def test_only_an_http_address_is_accepted(url: str) -> None:
     with pytest.raises(ConnectorError, match="url"):
         connector(ScriptedHttp(), url)
+
+
+# --- over HTTP, against the fake server --------------------------------------------------
+
+
+@pytest.fixture
+def http() -> Iterator[HttpClient]:
+    with HttpClient(retries=2, sleep=lambda _seconds: None, timeout=5) as client:
+        yield client
+
+
+def test_over_http_a_5xx_is_retried_and_a_304_means_nothing_new(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    validators = {"ETag": '"v2"', "Last-Modified": "Wed, 25 Nov 2026 08:00:00 GMT"}
+    fake_server.route(
+        "GET",
+        FEED_PATH,
+        Reply(status=503),
+        Reply(
+            body=fixture_bytes("rss/news.atom"),
+            headers={"Content-Type": "application/atom+xml; charset=utf-8", **validators},
+        ),
+        Reply(status=304, headers={"ETag": '"v2"'}),
+    )
+    conn = connector(http, f"{fake_server.url}{FEED_PATH}")
+
+    first = conn.fetch({})
+    second = conn.fetch(first.cursor)
+
+    assert [i.author_handle for i in first.items] == ["News Desk"]
+    assert first.cursor == {"etag": '"v2"', "modified": "Wed, 25 Nov 2026 08:00:00 GMT"}
+    assert second.items == [] and second.cursor == first.cursor
+    requests = fake_server.requests
+    assert len(requests) == 3  # 503, 200, then the conditional request
+    assert requests[2].headers["if-none-match"] == '"v2"'
+    assert requests[2].headers["if-modified-since"] == "Wed, 25 Nov 2026 08:00:00 GMT"
+
+
+def test_over_http_a_429_raises_rate_limited(fake_server: FakeServer, http: HttpClient) -> None:
+    fake_server.route("GET", FEED_PATH, Reply(status=429, headers={"Retry-After": "90"}))
+
+    with pytest.raises(RateLimited):
+        connector(http, f"{fake_server.url}{FEED_PATH}").fetch({})

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from goodwill.listening.connectors.base import ConnectorError
+from goodwill.listening.connectors.base import ConnectorError, RateLimited
+from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.trustpilot import (
     TrustpilotConnector,
     next_page,
     parse_review,
     parse_reviews,
 )
+from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json
 
 UNIT = "46d6a890ffa235a75b00021d"
@@ -129,3 +132,53 @@ def test_bad_configuration_names_the_field(
 def test_an_answer_without_reviews_is_an_error() -> None:
     with pytest.raises(ConnectorError, match="reviews"):
         parse_reviews({"message": "Unauthorized"})
+
+
+# --- over HTTP, against the fake server --------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def http() -> Iterator[HttpClient]:
+    with HttpClient(retries=2, sleep=lambda _seconds: None, now=lambda: NOW, timeout=5) as client:
+        yield client
+
+
+def test_over_http_pages_are_followed_and_a_5xx_is_retried(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    fake_server.route(
+        "GET", PATH, Reply(status=500), Reply(json=fixture_json("trustpilot/reviews_page1.json"))
+    )
+    fake_server.route(
+        "GET", PATH, Reply(json=fixture_json("trustpilot/reviews_page2.json")), query={"page": "2"}
+    )
+    conn = TrustpilotConnector(
+        {"business_unit_id": UNIT, "base_url": fake_server.url}, {"apikey": "k-123"}, http
+    )
+
+    one = conn.fetch({"since": "2026-11-01T00:00:00Z"})
+    two = conn.fetch(one.cursor)
+
+    assert len(one.items) == 2 and len(one.skipped) == 2 and one.more
+    assert [i.external_id for i in two.items] == ["trustpilot:67439d"]
+    assert [r.query["page"] for r in fake_server.requests] == ["1", "1", "2"]
+    assert all(r.headers["apikey"] == "k-123" for r in fake_server.requests)
+    assert all("apikey" not in r.query for r in fake_server.requests)
+
+
+def test_over_http_a_429_raises_rate_limited_with_the_reset_time(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    fake_server.route(
+        "GET", PATH, Reply(status=429, headers={"Retry-After": "Wed, 25 Nov 2026 12:10:00 GMT"})
+    )
+    conn = TrustpilotConnector(
+        {"business_unit_id": UNIT, "base_url": fake_server.url}, {"apikey": "k-123"}, http
+    )
+
+    with pytest.raises(RateLimited) as caught:
+        conn.fetch({})
+
+    assert caught.value.retry_at == datetime(2026, 11, 25, 12, 10, tzinfo=UTC)
