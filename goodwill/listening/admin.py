@@ -10,6 +10,7 @@ class SourceAdmin(admin.ModelAdmin[Source]):
     list_display = ["name", "channel", "kind", "enabled", "last_run_at", "items_fetched"]
     list_filter = ["channel", "kind", "enabled"]
     search_fields = ["name"]
+    exclude = ["secrets"]  # write-only: set with `goodwill sources` or the Sources page
 
 
 class LabelInline(admin.TabularInline[Label, Message]):

@@ -18,9 +18,47 @@ class Source(models.Model):
     last_error = models.TextField(blank=True)
     items_fetched = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Scheduling (goodwill.listening.sources): pulled every interval; a 429 or a failure
+    # moves next_run_at; null means "due now".
+    interval_seconds = models.PositiveIntegerField(default=900)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # name -> "env:VARIABLE" or "fernet:<token>" (encrypted with a key from SECRET_KEY).
+    # Never shown back: goodwill.listening.sources resolves them only to run the connector.
+    secrets = models.JSONField(default=dict, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.name
+
+
+class SourceRun(models.Model):
+    """One scheduled or manual pull of a Source: what it fetched, skipped and what went wrong."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        OK = "ok"
+        ERROR = "error"
+        RATE_LIMITED = "rate_limited"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(max_length=16, default="schedule")  # schedule, manual
+    pages = models.PositiveIntegerField(default=0)
+    fetched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    skipped_reasons = models.JSONField(default=list, blank=True)  # [{"ref", "reason"}], capped
+    error = models.TextField(blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "-started_at"], name="sourcerun_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} run at {self.started_at.isoformat()} ({self.status})"
 
 
 class Message(models.Model):

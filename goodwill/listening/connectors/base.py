@@ -112,6 +112,14 @@ class Connector(ABC):
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:
         """One page of items after ``cursor`` (an empty mapping on the first run)."""
 
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        """Problems with ``config`` beyond missing required fields, as {field: problem}.
+
+        The Sources form, CLI and API call it before saving; the default finds none.
+        """
+        return {}
+
 
 REGISTRY: dict[str, type[Connector]] = {}
 
