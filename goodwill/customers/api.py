@@ -1,8 +1,8 @@
-"""Read endpoints for customers: GET /api/customers and /api/customers/{id}."""
+"""Customers: list and read, merge and undo, and the identity review queue."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from goodwill.api import Page
-from goodwill.customers import selectors
+from goodwill.customers import selectors, services
 
 router = Router(tags=["customers"])
 
@@ -87,3 +87,93 @@ def get_customer(request: HttpRequest, customer_id: int) -> Any:
         "identities": selectors.customer_identities(customer.pk),
         "totals": selectors.transaction_totals(customer.pk),
     }
+
+
+# --------------------------------------------------------------------------- identity resolution
+
+
+class MergeIn(Schema):
+    other: int = Field(..., description="The customer to merge into this one.")
+    reason: str = Field("", max_length=500, description="Why (kept as the merge's evidence).")
+
+
+class MergeOut(Schema):
+    id: int
+    into_id: int
+    other_id: int
+    kind: str
+    evidence: dict[str, Any]
+    moved_identity_ids: list[int]
+    moved_transaction_ids: list[int]
+    moved_conversation_ids: list[int]
+    created_at: datetime
+    undone_at: datetime | None
+
+
+class SuggestionOut(Schema):
+    id: int
+    status: str
+    confidence: float
+    evidence: list[dict[str, Any]]
+    identity_a: IdentityOut
+    identity_b: IdentityOut
+    customer_a_id: int | None = Field(None, alias="identity_a.customer_id")
+    customer_b_id: int | None = Field(None, alias="identity_b.customer_id")
+    merge_id: int | None
+
+
+class SuggestionQuery(Schema):
+    status: Literal["pending", "accepted", "rejected", ""] = Field(
+        "pending", description="Only suggestions with this status; empty for all."
+    )
+
+
+@router.post(
+    "/{customer_id}/merge", response=MergeOut, summary="Merge another customer into this one"
+)
+def merge_customer(request: HttpRequest, customer_id: int, body: MergeIn) -> Any:
+    try:
+        return services.merge_customers(
+            into=customer_id,
+            other=body.other,
+            actor=request.user,
+            evidence={"kind": "operator", "reason": body.reason},
+        )
+    except services.MergeError as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
+@router.get("/{customer_id}/merges", response=list[MergeOut], summary="Merges in or out")
+def list_merges(request: HttpRequest, customer_id: int) -> Any:
+    return selectors.customer_merges(customer_id)
+
+
+@router.post("/merges/{merge_id}/undo", response=MergeOut, summary="Undo a merge")
+def undo_merge(request: HttpRequest, merge_id: int) -> Any:
+    try:
+        return services.unmerge(merge=merge_id, actor=request.user)
+    except services.MergeError as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
+@router.get(
+    "/suggestions", response=list[SuggestionOut], summary="Identity review queue, likeliest first"
+)
+@paginate(Page)
+def list_suggestions(request: HttpRequest, filters: Query[SuggestionQuery]) -> Any:
+    return selectors.suggestions(status=filters.status)
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/{action}",
+    response=SuggestionOut,
+    summary="Accept (merge) or reject a suggestion",
+)
+def decide_suggestion(
+    request: HttpRequest, suggestion_id: int, action: Literal["accept", "reject"]
+) -> Any:
+    decide = services.accept_suggestion if action == "accept" else services.reject_suggestion
+    try:
+        return decide(suggestion=suggestion_id, actor=request.user)
+    except services.MergeError as exc:
+        raise HttpError(400, str(exc)) from exc

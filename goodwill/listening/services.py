@@ -104,6 +104,15 @@ def ingest_batch(*, source: Source | None, items: Sequence[MessageItem]) -> Batc
     if refresh:
         _refresh(refresh)
     _store_labels(items, existing, created)
+    # Identity resolution: order numbers and addresses in new inbound messages.
+    customer_services.resolve_messages(
+        messages=[
+            (identities[(i.channel, i.author_id)].identity_id, i.text)
+            for group in new.values()
+            for i, _ in group
+            if not i.is_from_company and (i.channel, i.external_id) in created
+        ]
+    )
 
     result.created = len(created)
     result.updated = len(changed)
