@@ -525,10 +525,14 @@ def _store_chunk(
                     settings_version=version,
                 )
             )
-    CustomerValue.objects.bulk_create(creates, batch_size=WRITE_BATCH)
     if updates:
-        names = [f.name for f in CustomerValue._meta.concrete_fields if not f.primary_key]
-        CustomerValue.objects.bulk_update(updates, names, batch_size=200)
+        # Replace rather than bulk_update, whose CASE-per-column UPDATE crawls on SQLite
+        # when a settings change touches every row; delete + insert is two statements per
+        # chunk, and the run's transaction hides the gap from readers.
+        CustomerValue.objects.filter(customer_id__in=[u.customer_id for u in updates]).delete()
+        for row in updates:
+            row._state.adding = True
+    CustomerValue.objects.bulk_create(creates + updates, batch_size=WRITE_BATCH)
     if untouched:
         CustomerValue.objects.filter(customer_id__in=untouched).update(computed_at=now)
     ValueHistory.objects.bulk_create(history, batch_size=WRITE_BATCH)
