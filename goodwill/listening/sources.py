@@ -30,7 +30,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from goodwill.core import Channel
@@ -439,7 +439,7 @@ def due_sources(now: datetime) -> QuerySet[Source]:
     return (
         Source.objects.filter(enabled=True, kind__in=pulled)
         .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
-        .order_by("next_run_at", "pk")
+        .order_by(F("next_run_at").asc(nulls_first=True), "pk")
     )
 
 
