@@ -150,7 +150,7 @@ def test_failures_back_off_and_reset_after_success(
     second = sources.run_source(source=source, http=http)
     assert (first.status, second.status) == ("error", "error")
     assert source.consecutive_failures == 2
-    assert source.next_run_at is not None
+    assert source.next_run_at is not None and second.finished_at is not None
     assert source.next_run_at - second.finished_at >= timedelta(seconds=119)  # 2 x interval
     assert SourceRun.objects.filter(source=source, status="error").count() == 2
     ok = sources.run_source(source=source, http=http)
