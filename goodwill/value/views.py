@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from goodwill.analysis.value_score import TIERS, ScoreConfig
+from goodwill.analysis.value_score import TIERS
 from goodwill.value import selectors, services
 
 PAGE_SIZE = 50
@@ -92,20 +92,27 @@ def value_settings(request: HttpRequest) -> HttpResponse:
                 "(tonight, or `goodwill value score` now).",
             )
             return redirect("value:settings")
-    fields = [
+    groups = [
         {
-            "name": name,
-            "value": values[name],
-            "error": problems.get(name, ""),
-            "help": FIELD_HELP.get(name, ""),
+            "title": title,
+            "fields": [
+                {
+                    "name": name,
+                    "label": name.replace("_", " ").capitalize(),
+                    "value": values[name],
+                    "error": problems.get(name, ""),
+                    "help": FIELD_HELP.get(name, ""),
+                }
+                for name in names
+            ],
         }
-        for name in ScoreConfig().to_dict()
+        for title, names in FIELD_GROUPS
     ]
     return render(
         request,
         "value/settings.html",
         {
-            "fields": fields,
+            "groups": groups,
             "version": version,
             "editable": editable,
             "versions": selectors.settings_versions(),
@@ -114,6 +121,34 @@ def value_settings(request: HttpRequest) -> HttpResponse:
         status=422 if problems else 200,
     )
 
+
+FIELD_GROUPS = (
+    ("Money", ("currency", "horizon_months", "annual_discount_rate", "floor")),
+    (
+        "Social multiplier",
+        ("weight_reach", "weight_influence", "weight_advocacy", "multiplier_min", "multiplier_max"),
+    ),
+    (
+        "Tiers",
+        (
+            "tier_method",
+            "excellent_percentile",
+            "exceptional_percentile",
+            "excellent_threshold",
+            "exceptional_threshold",
+        ),
+    ),
+    (
+        "Lapsing",
+        (
+            "lapsing_window_days",
+            "lapsing_ratio",
+            "lapsing_min_expected",
+            "lapsing_max_probability",
+            "valuable_percentile",
+        ),
+    ),
+)
 
 FIELD_HELP = {
     "currency": "ISO code the money figures are shown in.",

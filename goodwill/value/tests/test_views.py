@@ -141,3 +141,9 @@ def test_invalid_settings_are_refused_naming_the_field(signed_in: Any, user: Any
     assert "lapsing_window_days: must be a whole number" in html
     assert 'value="soon"' in html  # what was typed stays in the form
     assert not ValueSettings.objects.exists()
+
+
+def test_settings_page_has_an_input_for_every_setting(signed_in: Any) -> None:
+    html = signed_in.get(reverse("value:settings")).content.decode()
+    for name in ScoreConfig().to_dict():
+        assert html.count(f'name="{name}"') == 1, name
