@@ -107,7 +107,7 @@ def parse_entry(
     if not text:
         raise BadValue("summary", "empty (the entry has no title, summary or content)")
     author = _text(entry.get("author")) or feed_author or site
-    author = author[: ID_LENGTH - len(site) - 1]
+    author = author[: max(1, ID_LENGTH - len(site) - 1)]
     tags = [
         tag["term"]
         for tag in entry.get("tags") or []
