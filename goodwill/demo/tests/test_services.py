@@ -13,9 +13,11 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from goodwill.analysis.understand import analyse
 from goodwill.demo import services
 from goodwill.demo.generator import generate
 from goodwill.listening.selectors import messages_per_channel
+from goodwill.listening.understanding import current_model, current_taxonomy
 
 END = datetime(2026, 2, 2, tzinfo=UTC)
 SIZE = {"seed": 5, "customers": 60, "messages": 900, "days": 21, "end": END}
@@ -50,10 +52,13 @@ def test_build_demo_loads_the_generated_world_and_is_idempotent(tmp_path: Path) 
     )
     shop = apps.get_model("customers.Customer").objects.filter(external_id__isnull=False)
     assert shop.count() == len({tx.customer_id for tx in world.transactions})
-    # Nothing analysed: the demo plants truth in the JSON, never labels in the database.
+    # The demo plants truth in the JSON, never labels in the database: what the messages
+    # carry is the ingest pipeline's own analysis of their text.
     message = apps.get_model("listening.Message")
-    assert not message.objects.exclude(sentiment="").exists()
-    assert not message.objects.exclude(intent="").exists()
+    assert not message.objects.filter(analysed_at__isnull=True).exists()
+    sample = list(message.objects.order_by("id").values_list("text", "sentiment", "intent")[:50])
+    own = analyse([t for t, _, _ in sample], model=current_model(), taxonomy=current_taxonomy())
+    assert [(s, i) for _, s, i in sample] == [(a.sentiment, a.intent) for a in own]
     assert _count("listening.Label") == 0
     assert message.objects.filter(text__contains="¿").exists()
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import shared_file
+from goodwill.analysis.understand import analyse
 from goodwill.listening.importers import import_messages
 from goodwill.listening.models import Label, Message
+from goodwill.listening.understanding import current_model, current_taxonomy
 
 SAMPLE = Path(__file__).parent / "data" / "airline_sample.csv"
 
@@ -36,7 +38,9 @@ def test_sample_maps_tweets_labels_duplicates_and_bad_rows() -> None:
     assert first.shares == 2
     assert first.raw["airline"] == "Acme Air"
     # Ground truth is a Label, never Goodwill's own analysis; the first copy of a tweet wins.
-    assert first.sentiment == ""
+    # The message's sentiment is the model's reading of the text, whatever the label says.
+    own = analyse([first.text], model=current_model(), taxonomy=current_taxonomy())[0]
+    assert (first.sentiment, first.sentiment_score) == (own.sentiment, own.sentiment_score)
     labels = {(lab.field, lab.value, lab.confidence, lab.origin) for lab in first.labels.all()}
     assert labels == {
         ("sentiment", "negative", 1.0, "dataset:airline"),
