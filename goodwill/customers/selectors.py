@@ -225,3 +225,11 @@ def resolution_state() -> tuple[dict[tuple[str, str], int], dict[str, int], list
         )
     )
     return identities, by_external_id, [(a, b) for a, b in pending if a and b]
+
+
+def customers_with_identities_changed_since(since: datetime) -> set[int]:
+    """Live customers owning an identity linked, moved or updated at or after `since`."""
+    rows = Identity.objects.filter(updated_at__gte=since, customer__isnull=False).values_list(
+        "customer_id", "customer__merged_into_id"
+    )
+    return {into or cust for cust, into in rows}

@@ -172,6 +172,8 @@ def rescore_changed() -> ScoringResult:
     if last is None:
         return score_customers()
     dirty = customer_selectors.customers_with_transactions_since(last.started_at)
+    # A merge or a new link moves identities, and with them reach and advocacy.
+    dirty |= customer_selectors.customers_with_identities_changed_since(last.started_at)
     authors = listening_selectors.authors_with_messages_since(last.started_at)
     if authors:
         owner = {ident: cust for ident, cust, _, _ in customer_selectors.identity_rows() if cust}

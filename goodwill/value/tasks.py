@@ -1,25 +1,16 @@
 """Scheduled scoring: a full run nightly, the changed customers every 15 minutes.
 
-Both are idempotent: a run that finds nothing new stores nothing and emits nothing.
+Registered with goodwill.schedule (Celery beat runs them on the workers with REDIS_URL, the
+in-process scheduler without). Both are idempotent: a run that finds nothing new stores
+nothing and emits nothing.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from goodwill.celery import app
 from goodwill.schedule import periodic
 from goodwill.value import services
-
-
-@app.task(name="value.rescore_all")
-def rescore_all_task() -> int:
-    return services.score_customers().changed
-
-
-@app.task(name="value.rescore_changed")
-def rescore_changed_task() -> int:
-    return services.rescore_changed().changed
 
 
 @periodic("value.rescore", every=timedelta(hours=24))

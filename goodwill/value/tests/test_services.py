@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from goodwill.accounts.models import AuditEntry
-from goodwill.customers.models import Customer
+from goodwill.customers.models import Customer, Identity
 from goodwill.events.models import Event
 from goodwill.schedule import JOBS
 from goodwill.value import selectors, services
@@ -190,3 +190,20 @@ def test_scores_show_the_settings_version_they_used(settings: Any) -> None:
     row = CustomerValue.objects.first()
     assert row is not None and row.settings_version == 1
     assert "predicted 6-month value" in row.explanation[0]
+
+
+def test_the_incremental_run_picks_up_identities_linked_to_a_customer() -> None:
+    world = load_shop(customers=120)
+    ingest([post("p1", "frequentflyer", 0, text="Lovely crew today", followers=12000)])
+    services.score_customers()
+    buyer = Customer.objects.get(external_id=world.transactions[0].customer_id)
+    before = CustomerValue.objects.get(customer=buyer)
+    assert before.reach_percentile is None
+    identity = Identity.objects.get(handle="frequentflyer")
+    Customer.objects.filter(pk=identity.customer_id).update(merged_into=buyer)
+    identity.customer = buyer
+    identity.save()
+    result = services.rescore_changed()
+    assert result.stored == 1
+    after = CustomerValue.objects.get(customer=buyer)
+    assert after.reach_percentile is not None  # now has a social presence
