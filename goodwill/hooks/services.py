@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from goodwill.hooks.models import Delivery
 from goodwill.importing import BadValue
 from goodwill.listening import selectors as listening_selectors
 from goodwill.listening import services as listening_services
+from goodwill.listening import sources as listening_sources
 from goodwill.listening.connectors import graph
 from goodwill.listening.connectors.base import Skipped
 from goodwill.listening.importers import generic
@@ -100,8 +100,9 @@ def hook_source(source_id: int, *, kind: str) -> Source:
 
 
 def source_secret(source: Source, name: str) -> str:
-    """A Source's secret: from the environment variable ``GOODWILL_SOURCE_<id>_<NAME>``."""
-    value = os.environ.get(f"GOODWILL_SOURCE_{source.pk}_{name.upper()}", "")
+    """A Source's secret as ``goodwill.listening.sources`` keeps it (encrypted, an ``env:``
+    reference, or the environment variable ``GOODWILL_SOURCE_<id>_<NAME>``)."""
+    value = listening_sources.resolve_secrets(source).get(name, "")
     if not value:
         log.error("webhook source %s (id %s) has no %s set", source.name, source.pk, name)
         raise NotConfigured(f"source {source.pk} has no {name} configured")
