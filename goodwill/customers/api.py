@@ -71,24 +71,6 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]) -> Any:
     )
 
 
-@router.get("/{customer_id}", response=CustomerDetailOut, summary="One customer")
-def get_customer(request: HttpRequest, customer_id: int) -> Any:
-    customer = selectors.get_customer(customer_id)
-    if customer is None:
-        raise HttpError(404, f"customer {customer_id} not found")
-    return {
-        "id": customer.pk,
-        "display_name": customer.display_name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "external_id": customer.external_id,
-        "created_at": customer.created_at,
-        "merged_into_id": customer.merged_into_id,
-        "identities": selectors.customer_identities(customer.pk),
-        "totals": selectors.transaction_totals(customer.pk),
-    }
-
-
 # --------------------------------------------------------------------------- identity resolution
 
 
@@ -129,7 +111,7 @@ class SuggestionQuery(Schema):
 
 
 @router.post(
-    "/{customer_id}/merge", response=MergeOut, summary="Merge another customer into this one"
+    "/{int:customer_id}/merge", response=MergeOut, summary="Merge another customer into this one"
 )
 def merge_customer(request: HttpRequest, customer_id: int, body: MergeIn) -> Any:
     try:
@@ -143,12 +125,12 @@ def merge_customer(request: HttpRequest, customer_id: int, body: MergeIn) -> Any
         raise HttpError(400, str(exc)) from exc
 
 
-@router.get("/{customer_id}/merges", response=list[MergeOut], summary="Merges in or out")
+@router.get("/{int:customer_id}/merges", response=list[MergeOut], summary="Merges in or out")
 def list_merges(request: HttpRequest, customer_id: int) -> Any:
     return selectors.customer_merges(customer_id)
 
 
-@router.post("/merges/{merge_id}/undo", response=MergeOut, summary="Undo a merge")
+@router.post("/merges/{int:merge_id}/undo", response=MergeOut, summary="Undo a merge")
 def undo_merge(request: HttpRequest, merge_id: int) -> Any:
     try:
         return services.unmerge(merge=merge_id, actor=request.user)
@@ -165,7 +147,7 @@ def list_suggestions(request: HttpRequest, filters: Query[SuggestionQuery]) -> A
 
 
 @router.post(
-    "/suggestions/{suggestion_id}/{action}",
+    "/suggestions/{int:suggestion_id}/{action}",
     response=SuggestionOut,
     summary="Accept (merge) or reject a suggestion",
 )
@@ -177,3 +159,22 @@ def decide_suggestion(
         return decide(suggestion=suggestion_id, actor=request.user)
     except services.MergeError as exc:
         raise HttpError(400, str(exc)) from exc
+
+
+# Last: its path matches any segment, so the fixed paths above (/suggestions) go first.
+@router.get("/{customer_id}", response=CustomerDetailOut, summary="One customer")
+def get_customer(request: HttpRequest, customer_id: int) -> Any:
+    customer = selectors.get_customer(customer_id)
+    if customer is None:
+        raise HttpError(404, f"customer {customer_id} not found")
+    return {
+        "id": customer.pk,
+        "display_name": customer.display_name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "external_id": customer.external_id,
+        "created_at": customer.created_at,
+        "merged_into_id": customer.merged_into_id,
+        "identities": selectors.customer_identities(customer.pk),
+        "totals": selectors.transaction_totals(customer.pk),
+    }
