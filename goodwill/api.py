@@ -58,9 +58,11 @@ def _mount_routers() -> None:
     from goodwill.conversations.api import router as conversations
     from goodwill.customers.api import router as customers
     from goodwill.listening.api import router as messages
+    from goodwill.listening.api_sources import router as sources
     from goodwill.value.api import router as value
 
     api.add_router("/messages", messages)
+    api.add_router("/sources", sources)
     api.add_router("/customers", customers)
     api.add_router("/conversations", conversations)
     api.add_router("/value", value)
