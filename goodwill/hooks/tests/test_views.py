@@ -158,6 +158,14 @@ def test_a_bad_body_is_400_naming_the_item_and_field_and_stores_nothing(
     assert post_signed(client, inbound, [good_item()], delivery="d-bad").status_code == 202
 
 
+def test_a_body_over_the_upload_limit_is_413(
+    client: Client, inbound: Source, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post_signed(client, inbound, [good_item(text="x" * 2000)])
+    assert response.status_code == 413 and not Message.objects.exists()
+
+
 def test_invalid_json_is_400(client: Client, inbound: Source) -> None:
     response = post_signed(client, inbound, None, body=b"{not json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "body"

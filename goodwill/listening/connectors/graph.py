@@ -33,6 +33,7 @@ rest (expired token, missing permission, unknown id) :class:`ConnectorError`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,7 @@ from goodwill.listening.types import MessageItem
 
 GRAPH_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v21.0"
+_VERSION = re.compile(r"v\d+\.\d+")
 ID_LENGTH = 255
 
 # Graph error codes that mean "slow down": 4 app-level, 17 user-level, 32 page-level,
@@ -476,6 +478,8 @@ class _GraphConnector(Connector):
     def _url(self, path: str) -> str:
         base = self._setting("base_url", GRAPH_BASE_URL).rstrip("/")
         version = self._setting("api_version", DEFAULT_VERSION).strip("/")
+        if not _VERSION.fullmatch(version):
+            raise ConnectorError(f"config 'api_version': {version!r} is not like {DEFAULT_VERSION}")
         return f"{base}/{version}/{path.lstrip('/')}"
 
     def _get(self, path: str, params: Mapping[str, Any], token: str) -> Any:

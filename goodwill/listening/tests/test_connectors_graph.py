@@ -219,6 +219,8 @@ def test_missing_settings_are_named() -> None:
         FacebookPageConnector({}, {"page_access_token": "t"}, client()).fetch({})
     with pytest.raises(ConnectorError, match="'page_size'"):
         facebook("http://127.0.0.1:9", page_size="lots").fetch({})
+    with pytest.raises(ConnectorError, match="'api_version'"):
+        facebook("http://127.0.0.1:9", api_version="21").fetch({})
 
 
 # --- Instagram ------------------------------------------------------------------------------------
