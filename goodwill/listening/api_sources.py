@@ -1,5 +1,7 @@
 """Sources over the API: /api/sources (list, create, update, delete, run now, recent runs).
 
+Anyone with a token reads; changing and running sources needs the admin or supervisor role.
+
 Secrets are write-only: a request may set them (``"env:VARIABLE"`` or the value, stored
 encrypted); answers only say how each one is set (``env:VARIABLE``, ``encrypted`` or "").
 """
@@ -116,6 +118,11 @@ def _source(source_id: int) -> Source:
     return source
 
 
+def _manager(request: HttpRequest) -> None:
+    if not sources.can_manage_sources(request.user):
+        raise HttpError(403, "only administrators and supervisors manage sources")
+
+
 def _config_error(exc: sources.SourceConfigError) -> Status[dict[str, Any]]:
     return Status(422, {"detail": str(exc), "errors": exc.errors})
 
@@ -142,6 +149,7 @@ def list_sources(request: HttpRequest) -> Any:
 
 @router.post("", response={201: SourceOut, 422: ConfigErrorOut}, summary="Add a source")
 def create_source(request: HttpRequest, payload: SourceIn) -> Any:
+    _manager(request)
     try:
         source = sources.create_source(**payload.dict())
     except sources.SourceConfigError as exc:
@@ -158,6 +166,7 @@ def get_source(request: HttpRequest, source_id: int) -> Any:
     "/{source_id}", response={200: SourceOut, 422: ConfigErrorOut}, summary="Change a source"
 )
 def update_source(request: HttpRequest, source_id: int, payload: SourcePatch) -> Any:
+    _manager(request)
     source = _source(source_id)
     try:
         return Status(200, sources.update_source(source=source, **payload.dict()))
@@ -167,12 +176,14 @@ def update_source(request: HttpRequest, source_id: int, payload: SourcePatch) ->
 
 @router.delete("/{source_id}", response={204: None}, summary="Delete a source and its runs")
 def delete_source(request: HttpRequest, source_id: int) -> Any:
+    _manager(request)
     sources.delete_source(source=_source(source_id))
     return Status(204, None)
 
 
 @router.post("/{source_id}/run", response=RunOut, summary="Pull a source now")
 def run_source(request: HttpRequest, source_id: int) -> Any:
+    _manager(request)
     source = _source(source_id)
     if not sources.is_pulled(source.kind):
         raise HttpError(409, f"source {source_id} is pushed to (a webhook); it has nothing to pull")

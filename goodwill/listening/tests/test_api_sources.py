@@ -11,8 +11,20 @@ from goodwill.listening import sources
 from goodwill.listening.models import Source
 from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import fixture_json
+from goodwill.web.tests.helpers import make_token, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api_client(client: Any) -> Any:
+    """A bearer-token client for a supervisor (sources are managed by that role)."""
+    from django.contrib.auth.models import Group
+
+    user = make_user("supervisor")
+    user.groups.add(Group.objects.get_or_create(name="supervisor")[0])
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {make_token(user)}"
+    return client
 
 
 def post(client: Any, url: str, body: dict[str, Any], method: str = "post") -> Any:
@@ -119,5 +131,10 @@ def test_list_query_count_is_bounded(api_client: Any, django_assert_max_num_quer
     assert response.json()["count"] == 15
 
 
-def test_sources_need_a_token(client: Any) -> None:
+def test_sources_need_a_token_and_agents_only_read(client: Any) -> None:
     assert client.get("/api/sources").status_code == 401
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {make_token(make_user('agent'))}"
+    assert client.get("/api/sources").status_code == 200
+    created = post(client, "/api/sources", {"name": "n", "kind": "x", "config": {"query": "a"}})
+    assert created.status_code == 403
+    assert not Source.objects.exists()
