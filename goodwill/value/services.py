@@ -554,8 +554,7 @@ def _store_chunk(
             dedupe_key=f"{TIER_CHANGED}:{cid}:run{run.pk}",
         )
     for row in lapsing_events:
-        result.lapsing += 1
-        event_services.emit(
+        emitted = event_services.emit(
             type=LAPSING,
             customer_id=row.customer_id,
             occurred_at=now,
@@ -568,3 +567,5 @@ def _store_chunk(
             },
             dedupe_key=f"{LAPSING}:{row.customer_id}:{pop.model['as_of']}",
         )
+        # Flagged again on the same scoring day (e.g. after a settings change): one event.
+        result.lapsing += emitted is not None
