@@ -100,6 +100,8 @@ def parse_status(raw: Mapping[str, Any], *, server: str, own_account: str = "") 
         acct = text_value(account, "acct", required=True, max_length=ID_LENGTH)
         followers = count_value(account, "followers_count", maximum=2**63 - 1)
         display_name = text_value(account, "display_name", max_length=255)
+        account_id = text_value(account, "id", max_length=ID_LENGTH)
+        account_url = text_value(account, "url", max_length=2048)
     except BadValue as exc:
         raise BadValue(f"account.{exc.field}", exc.error) from None
     author = full_acct(acct, server)
@@ -119,8 +121,8 @@ def parse_status(raw: Mapping[str, Any], *, server: str, own_account: str = "") 
     extra: dict[str, Any] = {
         "id": status_id,
         "uri": text_value(raw, "uri", max_length=2048),
-        "account_id": text_value(account, "id", max_length=ID_LENGTH),
-        "account_url": text_value(account, "url", max_length=2048),
+        "account_id": account_id,
+        "account_url": account_url,
         "visibility": text_value(raw, "visibility", max_length=32),
         "html": html,
     }

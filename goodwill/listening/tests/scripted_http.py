@@ -88,3 +88,48 @@ class ScriptedHttp:
     ) -> Any:
         self.calls.append(Call("POST", url, {}, dict(headers or {}), json or data))
         return jsonlib.loads(self._answer(url)[0])
+
+
+def json_values() -> Any:
+    """A hypothesis strategy for any JSON value (what a platform might send in a field)."""
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+def mutated(payload: dict[str, Any]) -> Any:
+    """A hypothesis strategy: ``payload`` with one field (at any depth) replaced by any JSON
+    value, or removed."""
+    from hypothesis import strategies as st
+
+    paths: list[tuple[str, ...]] = []
+
+    def walk(value: Any, path: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                paths.append((*path, key))
+                walk(inner, (*path, key))
+
+    walk(payload, ())
+
+    def apply(path: tuple[str, ...], value: Any, remove: bool) -> dict[str, Any]:
+        copy = jsonlib.loads(jsonlib.dumps(payload))
+        target = copy
+        for key in path[:-1]:
+            target = target[key]
+        if remove:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+        return copy
+
+    return st.builds(apply, st.sampled_from(paths), json_values(), st.booleans())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -20,7 +21,7 @@ from goodwill.listening.connectors.bluesky import (
 from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.parsing import iso_time
 from goodwill.listening.tests.fakes import FakeServer, Reply
-from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json
+from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json, mutated
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 SESSION = "/xrpc/com.atproto.server.createSession"
@@ -255,3 +256,13 @@ def test_over_http_a_refused_login_is_a_connector_error(
     with pytest.raises(ConnectorError, match="401") as caught:
         conn.fetch({})
     assert "wrong-pass" not in str(caught.value)
+
+
+@given(mutated(fixture_json("bluesky/search_page1.json")["posts"][1]))
+def test_any_post_view_becomes_a_message_or_a_reason_naming_a_field(raw: dict[str, Any]) -> None:
+    try:
+        item = parse_post(raw)
+    except BadValue as exc:
+        assert exc.field and exc.error
+    else:
+        assert item.external_id.startswith("at://") and item.text.strip()

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from goodwill.importing import BadValue
 from goodwill.listening.connectors.base import ConnectorError, RateLimited
 from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.mastodon import (
@@ -23,7 +24,7 @@ from goodwill.listening.connectors.mastodon import (
 )
 from goodwill.listening.connectors.parsing import html_to_text
 from goodwill.listening.tests.fakes import FakeServer, Reply
-from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json
+from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json, mutated
 
 SERVER = "https://social.example"
 TAG_PATH = "/api/v1/timelines/tag/acmeair"
@@ -276,3 +277,13 @@ def test_over_http_a_429_raises_rate_limited_with_the_reset_time(
 
     assert caught.value.retry_at == datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
     assert len(fake_server.requests) == 1  # a 429 is not retried in a loop
+
+
+@given(mutated(fixture_json("mastodon/tag_page1.json")[1]))
+def test_any_status_becomes_a_message_or_a_reason_naming_a_field(raw: dict[str, Any]) -> None:
+    try:
+        item = parse_status(raw, server="social.example")
+    except BadValue as exc:
+        assert exc.field and exc.error
+    else:
+        assert item.external_id.startswith("social.example:") and item.text

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from hypothesis import given
 
+from goodwill.importing import BadValue
 from goodwill.listening.connectors.base import ConnectorError, RateLimited
 from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.trustpilot import (
@@ -16,7 +19,7 @@ from goodwill.listening.connectors.trustpilot import (
     parse_reviews,
 )
 from goodwill.listening.tests.fakes import FakeServer, Reply
-from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json
+from goodwill.listening.tests.scripted_http import ScriptedHttp, fixture_json, mutated
 
 UNIT = "46d6a890ffa235a75b00021d"
 PATH = f"/v1/business-units/{UNIT}/reviews"
@@ -182,3 +185,13 @@ def test_over_http_a_429_raises_rate_limited_with_the_reset_time(
         conn.fetch({})
 
     assert caught.value.retry_at == datetime(2026, 11, 25, 12, 10, tzinfo=UTC)
+
+
+@given(mutated(fixture_json("trustpilot/reviews_page1.json")["reviews"][0]))
+def test_any_review_becomes_a_message_or_a_reason_naming_a_field(raw: dict[str, Any]) -> None:
+    try:
+        item = parse_review(raw)
+    except BadValue as exc:
+        assert exc.field and exc.error
+    else:
+        assert 1 <= item.raw["rating"] <= 5 and item.labels[0].value == str(item.raw["rating"])
