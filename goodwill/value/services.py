@@ -414,6 +414,9 @@ def _store(pop: _Population, targets: set[int], *, kind: str, version: int) -> S
             chunk = wanted[chunk_start : chunk_start + WRITE_BATCH]
             _store_chunk(pop, chunk, now=now, version=version, run=run, result=result)
         result.stored = len(wanted)
+        if kind == ScoringRun.FULL:
+            # A customer merged into another lives on in the survivor's score.
+            CustomerValue.objects.filter(customer__merged_into__isnull=False).delete()
     return result
 
 

@@ -155,11 +155,14 @@ def test_answering_another_customers_question_counts_as_advocacy() -> None:
 
 def test_merged_away_customers_are_not_scored() -> None:
     load_shop(customers=120)
+    services.score_customers()
     first, second = Customer.objects.order_by("id")[:2]
+    assert CustomerValue.objects.filter(customer=second).exists()
     second.merged_into = first
     second.save()
     services.score_customers()
     assert not CustomerValue.objects.filter(customer=second).exists()
+    assert CustomerValue.objects.filter(customer=first).exists()
 
 
 def test_settings_are_versioned_validated_and_audited() -> None:
