@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from goodwill.listening.connectors.base import ConnectorError
 from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.connectors.reddit import parse_listing
 from goodwill.listening.models import Message, Source
@@ -194,3 +198,46 @@ def test_bad_settings_name_the_field(config: dict[str, str], field: str) -> None
             secrets={"client_id": "a", "client_secret": "b"},
         )
     assert field in caught.value.errors
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+thing_data = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": json_values,
+        "name": json_values,
+        "title": json_values,
+        "selftext": json_values,
+        "body": json_values,
+        "author": st.one_of(st.just("someone"), json_values),
+        "created_utc": st.one_of(st.floats(), st.integers(), json_values),
+        "permalink": json_values,
+        "score": json_values,
+        "num_comments": json_values,
+        "parent_id": json_values,
+    },
+)
+child = st.one_of(
+    st.fixed_dictionaries({"kind": st.sampled_from(["t1", "t3", "more"]), "data": thing_data}),
+    json_values,
+)
+
+
+@given(st.lists(child, max_size=5), json_values)
+def test_any_listing_shape_gives_items_skips_or_a_connector_error(
+    children: list[Any], after: Any
+) -> None:
+    try:
+        parsed, times, _ = parse_listing(
+            {"kind": "Listing", "data": {"children": children, "after": after}}
+        )
+    except ConnectorError:
+        return
+    assert len(parsed.items) + len(parsed.skipped) == len(children)
+    assert len(times) == len(parsed.items)

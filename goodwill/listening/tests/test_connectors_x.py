@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from goodwill.listening.connectors.base import ConnectorError
 from goodwill.listening.connectors.http import HttpClient
@@ -231,3 +234,37 @@ def test_bad_settings_name_the_field(config: dict[str, str], field: str) -> None
 def test_missing_token_is_a_connector_error() -> None:
     with HttpClient() as http, pytest.raises(ConnectorError, match="bearer_token"):
         XConnector({"query": "acme"}, {}, http).fetch({})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+post_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.text(max_size=20), st.integers(), st.none()),
+        "text": json_values,
+        "author_id": json_values,
+        "created_at": st.one_of(st.just("2026-11-25T10:05:00.000Z"), json_values),
+        "public_metrics": json_values,
+        "referenced_tweets": json_values,
+        "lang": json_values,
+    },
+)
+
+
+@given(st.lists(st.one_of(post_like, json_values), max_size=5), json_values)
+def test_any_page_shape_gives_items_skips_or_a_connector_error(
+    data: list[Any], includes: Any
+) -> None:
+    try:
+        parsed, _, _ = parse_response({"data": data, "includes": includes, "meta": {}})
+    except ConnectorError:
+        return
+    assert len(parsed.items) + len(parsed.skipped) == len(data)
+    for item in parsed.items:
+        assert item.external_id.isdigit() and item.created_at.tzinfo is not None
