@@ -144,12 +144,14 @@ def score_customers(
     With `reuse_model`, the purchase models of the last full run are used when present.
     """
     started = time.perf_counter()
+    # Taken before reading: whatever arrives while this run computes is the next run's.
+    read_at = timezone.now()
     kind = ScoringRun.FULL if only is None else ScoringRun.CHANGED
     version, config = selectors.current_settings()
     stored_model = selectors.last_full_model() if reuse_model else None
     pop = _compute(config, as_of=as_of, stored_model=stored_model)
     targets = set(pop.customer_ids) if only is None else set(only) & set(pop.customer_ids)
-    result = _store(pop, targets, kind=kind, version=version)
+    result = _store(pop, targets, kind=kind, version=version, read_at=read_at)
     result.scored = len(pop.customer_ids)
     result.notes = pop.notes
     result.seconds = time.perf_counter() - started
@@ -398,12 +400,14 @@ def _social(
     return social.social_vector(facts), support_only
 
 
-def _store(pop: _Population, targets: set[int], *, kind: str, version: int) -> ScoringResult:
+def _store(
+    pop: _Population, targets: set[int], *, kind: str, version: int, read_at: datetime
+) -> ScoringResult:
     now = timezone.now()
     with transaction.atomic():
         run = ScoringRun.objects.create(
             kind=kind,
-            started_at=now,
+            started_at=read_at,
             as_of=datetime.fromisoformat(pop.model["as_of"]).replace(tzinfo=UTC),
             settings_version=version,
             model=pop.model,
