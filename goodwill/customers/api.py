@@ -125,6 +125,29 @@ def merge_customer(request: HttpRequest, customer_id: int, body: MergeIn) -> Any
         raise HttpError(400, str(exc)) from exc
 
 
+class LinkIn(Schema):
+    identity_id: int = Field(..., description="The channel account that is this customer.")
+
+
+class LinkOut(Schema):
+    merge: MergeOut | None = Field(None, description="None when it was this customer already.")
+
+
+@router.post(
+    "/{int:customer_id}/link",
+    response=LinkOut,
+    summary="Say a channel account is this customer (an explicit account link)",
+)
+def link_identity(request: HttpRequest, customer_id: int, body: LinkIn) -> Any:
+    try:
+        merge = services.link_identity(
+            identity_id=body.identity_id, customer_id=customer_id, actor=request.user, source="api"
+        )
+    except services.MergeError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {"merge": merge}
+
+
 @router.get("/{int:customer_id}/merges", response=list[MergeOut], summary="Merges in or out")
 def list_merges(request: HttpRequest, customer_id: int) -> Any:
     return selectors.customer_merges(customer_id)

@@ -61,3 +61,23 @@ def test_suggestions_queue(api_client: Any, django_assert_max_num_queries: Any) 
     rejected = api_client.get("/api/customers/suggestions", {"status": "accepted"}).json()
     assert [s["id"] for s in rejected["items"]] == [first["id"]]
     assert api_client.post(f"/api/customers/suggestions/{first['id']}/nope").status_code == 422
+
+
+def test_explicit_account_link(api_client: Any) -> None:
+    buy("SHOP-1", "10.00")
+    ingest([post("a1", "ann", 0)])
+    shop = Customer.objects.get(external_id="SHOP-1")
+    ann = Identity.objects.get(handle="ann")
+    url = f"/api/customers/{shop.pk}/link"
+    response = api_client.post(url, {"identity_id": ann.pk}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["merge"]["evidence"] == {
+        "kind": "account_link",
+        "source": "api",
+        "identity_id": ann.pk,
+    }
+    assert Identity.objects.get(pk=ann.pk).customer_id == shop.pk
+    again = api_client.post(url, {"identity_id": ann.pk}, content_type="application/json")
+    assert again.status_code == 200 and again.json() == {"merge": None}
+    missing = api_client.post(url, {"identity_id": 0}, content_type="application/json")
+    assert missing.status_code == 400 and "identity 0" in missing.json()["detail"]
