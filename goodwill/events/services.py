@@ -40,18 +40,19 @@ def dedupe_key(*parts: str) -> str:
 def emit_many(*, events: Sequence[EventSpec]) -> int:
     """Record many facts at once, each stored once by its dedupe key; returns how many are new.
 
-    One multi-row ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`` per few hundred events,
+    One prepared ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`` run for all of them,
     inside the caller's transaction (the ingest pipeline emits one per new message), so an
     event is stored exactly when the facts it describes are.
     """
     if not events:
         return 0
     adapt = bulk.datetime_adapter()
+    payload = bulk.json_adapter(Event, "payload")
     rows = [
         (
             e.type,
             adapt(e.occurred_at),
-            bulk.db_json(Event, "payload", e.payload),
+            payload(e.payload),
             e.customer_id,
             e.message_id,
             e.conversation_id,
@@ -59,7 +60,7 @@ def emit_many(*, events: Sequence[EventSpec]) -> int:
         )
         for e in events
     ]
-    stored = bulk.insert_rows(
+    return bulk.insert_new_rows(
         Event,
         (
             "type",
@@ -71,10 +72,8 @@ def emit_many(*, events: Sequence[EventSpec]) -> int:
             "dedupe_key",
         ),
         rows,
-        returning=("id",),
-        on_conflict_do_nothing=("dedupe_key",),
+        unique=("dedupe_key",),
     )
-    return len(stored)
 
 
 def emit(

@@ -89,6 +89,8 @@ def import_messages(
     strict: bool = False,
     rejects_path: str | Path | None = None,
     progress: bool = False,
+    analyse: bool = True,
+    emit_events: bool = True,
 ) -> ImportSummary:
     """Import a messages file; see docs/import-formats.md.
 
@@ -98,6 +100,10 @@ def import_messages(
     `summary.errors` (the first few) and written to `rejects_path`; the good ones are stored.
     With `strict`, the first bad record raises ImportFailed and nothing is stored. An
     unreadable file or a missing column raises ImportFailed before anything is stored.
+
+    Each batch goes through the whole listening pipeline (analysis, message.received events).
+    For a bulk load of history, ``analyse=False, emit_events=False`` stores faster and
+    ``listening.services.analyse_stored_messages`` analyses afterwards (benchmarks/README.md).
     """
     if format not in FORMATS:
         raise ImportFailed(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
@@ -109,7 +115,9 @@ def import_messages(
         if not source:
             channel = items[0].channel if fmt in ("csv", "jsonl", "reviews") else Channel.X.value
             source.append(services.get_or_create_source(name=name, channel=channel))
-        result = services.ingest_batch(source=source[0], items=items)
+        result = services.ingest_batch(
+            source=source[0], items=items, analyse=analyse, emit_events=emit_events
+        )
         return result.created, result.updated, result.unchanged
 
     stream = open_text(path)
