@@ -2,11 +2,12 @@
 
 Given the texts of a *recent* window and of a *baseline* window before it, a theme is a
 phrase of one to three words that appears in at least ``min_count`` recent messages, is
-over-represented there against the baseline (Dunning's log-likelihood ratio G2 on the
+over-represented there against the baseline (an exact one-sided binomial test on the
 number of messages containing it, with a minimum lift), and contains none of the
 taxonomy's keywords (so "app crash" is covered by a topic whose keyword is "app", while
 "dark mode" is not). Overlapping phrases are merged: "dark" gives way to "dark mode" when
-the longer phrase keeps most of the messages.
+the longer phrase keeps most of the messages, and a phrase most of whose messages are
+already in a stronger theme is left out.
 
 Pure Python/NumPy with scikit-learn's ``CountVectorizer`` for the n-gram counts; texts are
 normalised by :func:`goodwill.analysis.text.normalise_many` (URLs, handles and numbers are
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse as sp
+from scipy.stats import binom
 from sklearn.feature_extraction.text import CountVectorizer
 
 from goodwill.analysis.text import normalise_many
@@ -40,7 +42,7 @@ class Theme:
     recent_count: int  # recent messages containing the phrase
     baseline_count: int  # baseline messages containing it
     lift: float  # recent share / baseline share (each smoothed by half a message)
-    score: float  # G2 log-likelihood ratio: higher is less likely to be chance
+    score: float  # -log10 of the chance of this many recent messages if nothing changed
     example_ids: tuple[int, ...]  # up to ``examples`` recent message ids, in input order
 
 
@@ -61,21 +63,17 @@ def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
     return any(tuple(longer[i : i + n]) == tuple(shorter) for i in range(len(longer) - n + 1))
 
 
-def _g2(a: float, b: float, n_a: float, n_b: float) -> float:
-    """Dunning's G2 for "a of n_a recent vs b of n_b baseline messages" (0 when not over)."""
+def _surprise(
+    in_recent: npt.NDArray[np.int64], in_base: npt.NDArray[np.int64], n_recent: int, n_base: int
+) -> npt.NDArray[np.float64]:
+    """-log10 P(at least this many of the phrase's messages fall in the recent window).
 
-    def term(k: float, expected: float) -> float:
-        return k * math.log(k / expected) if k > 0 else 0.0
-
-    total = a + b
-    n = n_a + n_b
-    cells = [
-        (a, n_a * total / n),
-        (b, n_b * total / n),
-        (n_a - a, n_a * (n - total) / n),
-        (n_b - b, n_b * (n - total) / n),
-    ]
-    return 2.0 * sum(term(k, e) for k, e in cells if e > 0)
+    Exact: given the phrase's messages in both windows, each is recent with probability
+    n_recent / (n_recent + n_base) when nothing changed (a one-sided binomial test).
+    """
+    share = n_recent / (n_recent + n_base)
+    p = binom.sf(in_recent - 1, in_recent + in_base, share)
+    return np.asarray(-np.log10(np.maximum(p, 1e-300)), dtype=np.float64)
 
 
 def discover_themes(
@@ -86,7 +84,7 @@ def discover_themes(
     covered: Iterable[str] = (),
     min_count: int = 5,
     min_lift: float = 3.0,
-    min_score: float = 10.83,  # G2 with p < 0.001 for one degree of freedom
+    alpha: float = 0.01,
     max_words: int = 3,
     limit: int = 10,
     examples: int = 5,
@@ -95,10 +93,14 @@ def discover_themes(
 
     ``covered`` are the taxonomy's keywords (any form; they are normalised here): a phrase
     containing one of them is not a theme. ``recent_ids`` name the recent texts (default:
-    their positions).
+    their positions). Thousands of phrases are tested at once, so a theme's p-value must be
+    below ``alpha`` divided by the number of phrases tested (Bonferroni): with ``alpha`` =
+    0.01, chance gives a false theme in at most about 1% of windows.
     """
     if min_count < 1 or max_words < 1 or limit < 1:
         raise ValueError("min_count, max_words and limit must be at least 1")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha: expected a probability between 0 and 1")
     ids = list(range(len(recent))) if recent_ids is None else list(recent_ids)
     if len(ids) != len(recent):
         raise ValueError("recent_ids: expected one id per recent text")
@@ -128,6 +130,11 @@ def discover_themes(
     rate_base = (in_base + 0.5) / (n_base + 1.0)
     lift = rate_recent / rate_base
     frequent = np.flatnonzero((in_recent >= min_count) & (lift >= min_lift))
+    # The family of tests: phrases seen at least min_count times in both windows together.
+    # (Counting only those frequent in the recent window would select on the outcome.)
+    tested = max(int((in_recent + in_base >= min_count).sum()), 1)
+    min_score = -math.log10(alpha / tested)
+    surprise = _surprise(in_recent, in_base, n_recent, n_base)
     candidates: list[tuple[float, int]] = []
     for j in frequent.tolist():
         gram = str(vocabulary[j])
@@ -136,7 +143,7 @@ def discover_themes(
         words = gram.split(" ")
         if any(_contains(words, c) for c in covered_phrases):
             continue
-        score = _g2(float(in_recent[j]), float(in_base[j]), n_recent, n_base)
+        score = float(surprise[j])
         if score >= min_score:
             candidates.append((score, j))
     candidates.sort(key=lambda sj: (-sj[0], str(vocabulary[sj[1]])))
@@ -154,7 +161,8 @@ def discover_themes(
         overlap = []
         for k, c in enumerate(chosen):
             other = str(vocabulary[c]).split(" ")
-            shared = len(mine & chosen_docs[k]) / max(len(mine | chosen_docs[k]), 1)
+            # Most of its messages already in a chosen theme: it adds nothing new.
+            shared = len(mine & chosen_docs[k]) / max(len(mine), 1)
             if _contains(words, other) or _contains(other, words) or shared >= 0.8:
                 overlap.append(k)
         if not overlap:
@@ -185,7 +193,7 @@ def discover_themes(
                 recent_count=int(in_recent[j]),
                 baseline_count=int(in_base[j]),
                 lift=round(float(lift[j]), 2),
-                score=round(_g2(float(in_recent[j]), float(in_base[j]), n_recent, n_base), 2),
+                score=round(float(surprise[j]), 2),
                 example_ids=tuple(ids[i] for i in example_rows.tolist()),
             )
         )

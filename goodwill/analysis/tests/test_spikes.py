@@ -250,3 +250,70 @@ def test_parse_timestamp_examples(text: str, expected: float) -> None:
 def test_parse_timestamp_rejects_with_the_reason(text: str) -> None:
     with pytest.raises(ValueError, match="timestamp"):
         parse_timestamp(text)
+
+
+def _replay(detector: SpikeDetector, times: np.ndarray, values: np.ndarray) -> list[float]:
+    return [
+        float(detector.update(float(t), row).score.sum())
+        for t, row in zip(times, values, strict=True)
+    ]
+
+
+def test_state_round_trip_continues_exactly() -> None:
+    rng = np.random.default_rng(5)
+    times = np.arange(24 * 20) * HOUR
+    values = rng.poisson(3.0, size=(len(times), 4)).astype(float)
+    values[300:306, 2] += 25
+    whole = SpikeDetector(4)
+    expected = _replay(whole, times, values)
+    first = SpikeDetector(4)
+    _replay(first, times[:200], values[:200])
+    resumed = SpikeDetector.restore(first.state())
+    assert _replay(resumed, times[200:], values[200:]) == expected[200:]
+    assert resumed.state().keys() == whole.state().keys()
+    for name, array in resumed.state().items():
+        np.testing.assert_array_equal(array, whole.state()[name], err_msg=name)
+
+
+def test_restore_names_what_is_missing_or_misshapen() -> None:
+    state = SpikeDetector(2).state()
+    del state["cusum"]
+    with pytest.raises(ValueError, match="missing 'cusum'"):
+        SpikeDetector.restore(state)
+    state = SpikeDetector(2).state()
+    state["born"] = np.zeros(3)
+    with pytest.raises(ValueError, match="born"):
+        SpikeDetector.restore(state)
+
+
+def test_a_series_added_like_a_zero_column_equals_one_watched_from_the_start() -> None:
+    rng = np.random.default_rng(11)
+    times = np.arange(24 * 10) * HOUR
+    late = np.zeros(len(times))
+    late[150:] = rng.poisson(2.0, size=len(times) - 150)
+    late[200:204] += 20
+    other = rng.poisson(4.0, size=len(times)).astype(float)
+    # Watched from the start, at zero until it first has messages.
+    together = SpikeDetector(3)
+    full = [together.update(float(t), [0.0, other[i], late[i]]) for i, t in enumerate(times)]
+    # Added at its first message as a copy of the zero column.
+    grown = SpikeDetector(2)
+    for i, t in enumerate(times[:150]):
+        grown.update(float(t), [0.0, other[i]])
+    grown.add_series(1, like=0)
+    for i, t in enumerate(times[150:], start=150):
+        step = grown.update(float(t), [0.0, other[i], late[i]])
+        np.testing.assert_allclose(step.score, full[i].score)
+        assert step.is_spike.tolist() == full[i].is_spike.tolist()
+    assert any(full[i].is_spike[2] for i in range(200, 204))
+
+
+def test_a_fresh_series_has_its_own_warm_up() -> None:
+    detector = SpikeDetector(1)
+    for i in range(48):
+        detector.update(i * HOUR, [1.0])
+    detector.add_series(1)
+    step = detector.update(48 * HOUR, [1.0, 500.0])
+    assert not step.is_spike[1]  # born this hour: not warm yet
+    with pytest.raises(ValueError, match="like"):
+        detector.add_series(1, like=5)

@@ -32,6 +32,8 @@ class IncidentReplay:
     fired_at: datetime | None  # the scan time at which the first incident alert was opened
     series: str  # that alert's series
     alerts_in_week_before: int  # alerts opened in the 7 days before the incident started
+    hourly_counts: tuple[int, ...]  # incident messages per hour from hour0 (ground truth)
+    hour0: datetime
 
     @property
     def growth_share(self) -> float | None:
@@ -43,6 +45,14 @@ class IncidentReplay:
     @property
     def hours_after_start(self) -> float | None:
         return None if self.fired_at is None else (self.fired_at - self.start) / HOUR
+
+    @property
+    def volume_share(self) -> float | None:
+        """Incident messages in the last hour before it fired, as a share of the peak hour."""
+        if self.fired_at is None:
+            return None
+        last_hour = int((self.fired_at - self.hour0) / HOUR) - 1
+        return self.hourly_counts[last_hour] / max(self.hourly_counts)
 
     @property
     def within_first_10pct(self) -> bool:
@@ -89,4 +99,6 @@ def replay_incident(
         fired_at=fired_at,
         series=series,
         alerts_in_week_before=before,
+        hourly_counts=tuple(truth["hourly_counts"]),
+        hour0=datetime.fromisoformat(truth["hour0"]),
     )
