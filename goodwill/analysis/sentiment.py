@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -471,22 +471,34 @@ class SentimentModel:
         sample_weight: npt.ArrayLike | None = None,
     ) -> SentimentModel:
         from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
 
         y = np.array([_label_index(lab, i) for i, lab in enumerate(labels)])
         present = np.unique(y)
         if len(present) < 2:
             raise ValueError("labels: need at least two different sentiment classes to fit")
+        design = _design(features, self.dense_weight)
+        # Fit on the columns the data uses only: a column that is zero in every row gets a
+        # zero weight under L2 anyway, and 2**20 mostly empty columns slow every iteration.
+        used = np.unique(design.indices)
+        compact = sp.csr_matrix(
+            (design.data, np.searchsorted(used, design.indices), design.indptr),
+            shape=(design.shape[0], len(used)),
+        )
         clf = LogisticRegression(C=self.c, max_iter=2000, class_weight=self.class_weight)
-        clf.fit(_design(features, self.dense_weight), y, sample_weight=sample_weight)
+        # One BLAS thread: this problem is small per iteration, and on a busy machine a
+        # thread pool per core made the fit 30x slower (0.4 s -> 12 s for 1,000 texts).
+        with threadpool_limits(limits=1):
+            clf.fit(compact, y, sample_weight=sample_weight)
         coef = np.zeros((3, N_FEATURES + len(DENSE_FEATURES)))
         intercept = np.full(3, -30.0)
         if len(present) == 2:  # binary LR: one row; expand to the two classes present
-            coef[present[1]] = clf.coef_[0] / 2
-            coef[present[0]] = -clf.coef_[0] / 2
+            coef[present[1], used] = clf.coef_[0] / 2
+            coef[present[0], used] = -clf.coef_[0] / 2
             intercept[present[1]] = clf.intercept_[0] / 2
             intercept[present[0]] = -clf.intercept_[0] / 2
         else:
-            coef[present] = clf.coef_
+            coef[np.ix_(present, used)] = clf.coef_
             intercept[present] = clf.intercept_
         self.coef = sp.csr_matrix(coef)
         self.intercept = intercept
@@ -575,3 +587,56 @@ def analyse_sentiment(
     model = model or default_model()
     proba = model.predict_proba_features(features if features is not None else featurise(texts))
     return SentimentResult(labels=labels_of(proba), scores=scores_of(proba))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Accuracy and macro-F1 of predicted against true labels."""
+
+    accuracy: float
+    macro_f1: float
+
+    @classmethod
+    def of(cls, truth: Sequence[str], predicted: Sequence[str]) -> Scores:
+        from sklearn.metrics import accuracy_score, f1_score
+
+        return cls(
+            accuracy=float(accuracy_score(truth, predicted)),
+            macro_f1=float(f1_score(truth, predicted, average="macro", zero_division=0)),
+        )
+
+
+Recipe = Callable[[IntArray], "SentimentModel"]
+"""Given the indices of the training rows of a fold, the model to test on the other rows."""
+
+
+def part_of(features: Features, rows: IntArray) -> Features:
+    return Features(counts=features.counts[rows], dense=features.dense[rows])
+
+
+def cross_validate(
+    features: Features,
+    labels: Sequence[str],
+    recipes: Mapping[str, Recipe],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+) -> dict[str, Scores]:
+    """Scores of each recipe under the same stratified folds (pooled predictions).
+
+    A recipe that ignores its training rows (a model fixed in advance) is simply scored on
+    every held-out fold, so fitted and fixed models are compared on exactly the same texts.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array(labels, dtype=object)
+    for row, label in enumerate(labels):
+        _label_index(label, row)
+    predicted = {name: np.empty(len(y), dtype=object) for name in recipes}
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        held_out = part_of(features, test)
+        for name, recipe in recipes.items():
+            model = recipe(np.asarray(train, dtype=np.int64))
+            predicted[name][test] = labels_of(model.predict_proba_features(held_out))
+    return {name: Scores.of(list(y), list(p)) for name, p in predicted.items()}
