@@ -157,3 +157,22 @@ def test_an_agent_cannot_edit_topics(signed_in: Any) -> None:
     response = signed_in.post(reverse("insights:topics"), {"name": "x", "keywords": "x"})
     assert response.status_code == 403
     assert TaxonomyVersion.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_new_themes_are_shown_with_a_prefilled_add_topic_link(signed_in: Any) -> None:
+    analyst_user = make_user("ana")
+    analyst_user.groups.add(Group.objects.get_or_create(name="analyst")[0])
+    signed_in.force_login(analyst_user)
+    old = ["my flight is delayed", "lovely crew today", "seat was fine"]
+    ingest(
+        post(f"o{d}-{k}", f"p{k}", d * 1440 + 60 * k, text=text)
+        for d in range(20)
+        for k, text in enumerate(old)
+    )
+    asks = ["please add dark mode", "dark mode when?", f"{HOSTILE} I want dark mode at night"]
+    ingest(post(f"n{i}", f"fan{i}", 24 * 1440 + 30 * i, text=asks[i % 3]) for i in range(12))
+    html = signed_in.get(reverse("insights:alerts")).content.decode()
+    assert 'data-theme="dark mode"' in html
+    assert "?name=dark+mode&amp;keywords=dark+mode&amp;examples=please+add+dark+mode" in html
+    assert HOSTILE not in html
