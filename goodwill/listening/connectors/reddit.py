@@ -163,36 +163,40 @@ class RedditConnector(Connector):
         super().__init__(*args, **kwargs)
         self._token = ""
 
-    def _request(self) -> tuple[str, dict[str, Any]]:
-        listing = str(self.config.get("listing") or "new").strip()
+    @staticmethod
+    def _problems(config: Mapping[str, Any]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        listing = str(config.get("listing") or "new").strip()
         if listing not in LISTINGS:
-            raise ConnectorError(f"listing: {listing!r} is not one of {', '.join(LISTINGS)}")
-        subreddit = str(self.config.get("subreddit") or "").strip().removeprefix("r/")
+            problems["listing"] = f"{listing!r} is not one of {', '.join(LISTINGS)}"
+        subreddit = str(config.get("subreddit") or "").strip().removeprefix("r/")
         if subreddit and not _SUBREDDIT.match(subreddit):
-            raise ConnectorError(f"subreddit: {subreddit!r} is not a subreddit name")
+            problems["subreddit"] = f"{subreddit!r} is not a subreddit name"
+        elif not subreddit and listing != "search":
+            problems["subreddit"] = f"required for the {listing} listing"
+        if listing == "search" and not str(config.get("query") or "").strip():
+            problems["query"] = "required for search"
+        return problems
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        return cls._problems(config)
+
+    def _request(self) -> tuple[str, dict[str, Any]]:
+        for name, problem in self._problems(self.config).items():
+            raise ConnectorError(f"{name}: {problem}")
+        listing = str(self.config.get("listing") or "new").strip()
+        subreddit = str(self.config.get("subreddit") or "").strip().removeprefix("r/")
         base = str(self.config.get("base_url") or API_BASE_URL).rstrip("/")
         params: dict[str, Any] = {"limit": PAGE_SIZE, "raw_json": 1}
         if listing == "search":
-            query = str(self.config.get("query") or "").strip()
-            if not query:
-                raise ConnectorError("query: required for search")
+            query = str(self.config.get("query")).strip()
             params |= {"q": query, "sort": "new", "type": "link"}
             if subreddit:
                 params["restrict_sr"] = "on"
                 return f"{base}/r/{subreddit}/search", params
             return f"{base}/search", params
-        if not subreddit:
-            raise ConnectorError(f"subreddit: required for the {listing} listing")
         return f"{base}/r/{subreddit}/{listing}", params
-
-    @classmethod
-    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
-        try:
-            cls(config, {}, None)._request()
-        except ConnectorError as exc:
-            name, _, problem = str(exc).partition(": ")
-            return {name: problem}
-        return {}
 
     def _user_agent(self) -> str:
         return str(self.config.get("user_agent") or DEFAULT_USER_AGENT)

@@ -150,39 +150,40 @@ class XConnector(Connector):
         ConfigField("base_url", "API base URL", required=False, default=API_BASE_URL),
     )
 
-    def _settings(self) -> tuple[str, str, dict[str, Any]]:
-        mode = str(self.config.get("mode") or "search").strip()
+    @staticmethod
+    def _problems(config: Mapping[str, Any]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        mode = str(config.get("mode") or "search").strip()
         if mode not in MODES:
-            raise ConnectorError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
-        base = str(self.config.get("base_url") or API_BASE_URL).rstrip("/")
-        raw_size = str(self.config.get("max_results") or "100").strip()
+            problems["mode"] = f"{mode!r} is not one of {', '.join(MODES)}"
+        raw_size = str(config.get("max_results") or "100").strip()
         if not raw_size.isdigit() or not 10 <= int(raw_size) <= 100:
-            raise ConnectorError(f"max_results: {raw_size!r} is not a number from 10 to 100")
+            problems["max_results"] = f"{raw_size!r} is not a number from 10 to 100"
+        if mode == "search" and not str(config.get("query") or "").strip():
+            problems["query"] = "required for search"
+        if mode == "mentions" and not str(config.get("user_id") or "").strip().isdigit():
+            problems["user_id"] = "required for mentions (the numeric account id)"
+        return problems
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
+        return cls._problems(config)
+
+    def _settings(self) -> tuple[str, str, dict[str, Any]]:
+        for name, problem in self._problems(self.config).items():
+            raise ConnectorError(f"{name}: {problem}")
+        base = str(self.config.get("base_url") or API_BASE_URL).rstrip("/")
         params: dict[str, Any] = {
-            "max_results": int(raw_size),
+            "max_results": int(str(self.config.get("max_results") or "100").strip()),
             "expansions": "author_id",
             "user.fields": USER_FIELDS,
             "tweet.fields": TWEET_FIELDS,
         }
-        if mode == "search":
-            query = str(self.config.get("query") or "").strip()
-            if not query:
-                raise ConnectorError("query: required for search")
-            params["query"] = query
+        if str(self.config.get("mode") or "search").strip() == "search":
+            params["query"] = str(self.config.get("query")).strip()
             return f"{base}/2/tweets/search/recent", "next_token", params
-        user_id = str(self.config.get("user_id") or "").strip()
-        if not user_id.isdigit():
-            raise ConnectorError("user_id: required for mentions (the numeric account id)")
+        user_id = str(self.config.get("user_id")).strip()
         return f"{base}/2/users/{user_id}/mentions", "pagination_token", params
-
-    @classmethod
-    def check_config(cls, config: Mapping[str, Any]) -> dict[str, str]:
-        try:
-            cls(config, {}, None)._settings()  # type: ignore[arg-type]
-        except ConnectorError as exc:
-            name, _, problem = str(exc).partition(": ")
-            return {name: problem}
-        return {}
 
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:
         token = (self.secrets.get("bearer_token") or "").strip()

@@ -231,6 +231,11 @@ def test_bad_settings_name_the_field(config: dict[str, str], field: str) -> None
     assert not Source.objects.filter(name="bad x").exists()
 
 
+def test_every_bad_setting_is_reported_at_once() -> None:
+    assert set(XConnector.check_config({"max_results": "5"})) == {"max_results", "query"}
+    assert XConnector.check_config({"query": "acme"}) == {}
+
+
 def test_missing_token_is_a_connector_error() -> None:
     with HttpClient() as http, pytest.raises(ConnectorError, match="bearer_token"):
         XConnector({"query": "acme"}, {}, http).fetch({})

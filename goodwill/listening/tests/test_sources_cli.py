@@ -51,7 +51,7 @@ def test_add_reports_every_bad_field_and_saves_nothing() -> None:
     with pytest.raises(CommandError) as caught:
         cli("add", "bad", "--kind", "reddit", "--set", "listing=hot", "--set", "colour=red")
     message = str(caught.value)
-    for field in ("listing", "colour", "client_id", "client_secret"):
+    for field in ("listing", "subreddit", "colour", "client_id", "client_secret"):
         assert f"  {field}:" in message
     assert not Source.objects.exists()
     with pytest.raises(CommandError, match="expected NAME=VALUE"):
