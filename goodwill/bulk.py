@@ -349,18 +349,43 @@ def _executemany_rows(
     returning: Sequence[str],
     key: tuple[str, str],
 ) -> list[tuple[Any, ...]]:
-    """SQLite: one prepared INSERT run with executemany, then read `returning` back by `key`.
+    """SQLite: one prepared INSERT run with executemany, then the `returning` values.
 
     SQLite parses a 250-row INSERT ... RETURNING afresh each time; executemany reuses one
-    prepared statement (see benchmarks/README.md for the measured difference).
+    prepared statement (see benchmarks/README.md for the measured difference). The new ids
+    are known without reading the rows back when the table's AUTOINCREMENT counter moved by
+    exactly the number of rows: the first INSERT takes the database's write lock until
+    commit, so no other connection can insert between the rows, and an insert by another
+    connection before ours shows as a larger step (then the rows are read back by `key`).
     """
     sql = (
         f"INSERT INTO {table(model)} ({', '.join(columns)}) "
         f"VALUES ({', '.join(['?'] * len(columns))})"
     )
+    pk = model._meta.pk
+    known = pk is not None and all(name == pk.name or name in fields for name in returning)
     with _raw_cursor() as cursor:
+        before = _sequence(cursor, model) if returning and known else None
         _executemany(cursor, sql, [(*row, *defaults) for row in rows] if defaults else rows)
-    return _read_back(model, fields, rows, returning, key)
+        after = _sequence(cursor, model) if before is not None else None
+    if before is None or after != before + len(rows):
+        return _read_back(model, fields, rows, returning, key)
+    assert pk is not None
+    picks = [None if name == pk.name else list(fields).index(name) for name in returning]
+    return [
+        tuple(before + n if at is None else row[at] for at in picks)
+        for n, row in enumerate(rows, start=1)
+    ]
+
+
+def _sequence(cursor: Any, model: type[models.Model]) -> int | None:
+    """The AUTOINCREMENT counter of a SQLite table (0 before its first row), or None."""
+    pk = model._meta.pk
+    if pk is None or not isinstance(pk, models.AutoField | models.BigAutoField):
+        return None
+    _execute(cursor, "SELECT seq FROM sqlite_sequence WHERE name = ?", [model._meta.db_table])
+    found = cursor.fetchone()
+    return int(found[0]) if found else 0
 
 
 def _read_back(
