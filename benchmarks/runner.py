@@ -32,6 +32,8 @@ know, for example:
   import: --rows N (default 100,000; 1,000,000 for the headline), --batch-size N,
           --database-url URL (our side on PostgreSQL), --seed N, --workdir DIR
   spikes: --series N, --weeks W, --seed S
+  pipeline: --messages N (default 20,000), --batch-size N, --database-url URL (also on
+          PostgreSQL), --seed N, --workdir DIR
 Benchmarks: {names}
 """
 

@@ -365,12 +365,13 @@ def _analysis_rows(
         sentiment_scores=[a.sentiment_score for a in found],
     )
     stamp = bulk.db_datetime(now)
+    topics = bulk.json_adapter(Message, "topics")
     return [
         (
             a.sentiment,
             a.sentiment_score,
             a.intent,
-            bulk.db_json(Message, "topics", a.topics),
+            topics(a.topics),
             flag,
             round(r, 4),
             stamp,
