@@ -232,6 +232,8 @@ def main() -> int:
     rows = run(sys.argv[1:])
     for r in rows:
         ratio = "" if r["ratio"] is None else f"  ratio {r['ratio']}"
+        if "cpu_ratio" in r:
+            ratio += f" (CPU time ratio {r['cpu_ratio']})"
         print(f"{r['name']:45s} ours {r['ours']:<10} baseline {r['baseline']}{ratio}")
     return 0
 

@@ -68,9 +68,9 @@ class Command(BaseCommand):
         origins = ", ".join(f"{k} {v}" for k, v in report.origins.items())
         self.stdout.write(f"labels: {report.examples} ({classes}; from {origins})")
         self.stdout.write(f"{report.folds}-fold cross-validation, seed {report.seed}:")
-        self.stdout.write(f"  {'model':<22} {'accuracy':>9} {'macro-F1':>9}")
+        self.stdout.write(f"  {'model':<28} {'accuracy':>9} {'macro-F1':>9}")
         for name, scores in (("new", report.candidate), (f"current ({current})", report.current)):
-            self.stdout.write(f"  {name:<22} {scores.accuracy:>9.3f} {scores.macro_f1:>9.3f}")
+            self.stdout.write(f"  {name:<28} {scores.accuracy:>9.3f} {scores.macro_f1:>9.3f}")
         verdict = f"installed as v{report.version}" if report.installed else "not installed"
         self.stdout.write(f"{verdict}: {report.reason}")
 
