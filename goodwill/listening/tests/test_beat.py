@@ -67,6 +67,10 @@ def redis_app(redis_url: str) -> Iterator[str]:
         app._backend_cache = None
         if hasattr(app._local, "backend"):
             del app._local.backend
+        # The queue set and router are cached from the first configuration: recompute them,
+        # so this test's queue does not stay the default for other worker tests.
+        for cached in ("default_queue", "queues", "router"):
+            app.amqp.__dict__.pop(cached, None)
 
     def close_worker_connections(**_: Any) -> None:
         connections.close_all()
