@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,55 +92,65 @@ class _Vocabulary:
         self.ids: dict[str, int] = {}
         self.codes = np.zeros(0, dtype=np.int64)
         self.members: dict[str, tuple[IntArray, npt.NDArray[np.bool_]]] = {}
-
-    def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
-
-    def trim(self) -> None:
-        """Start again when the vocabulary is too large (only between batches: ids held by a
-        batch's grams must stay valid while it is analysed)."""
-        if len(self.ids) > _INDEX_CACHE_MAX:
-            self.clear()
+        # Writers (new tokens, new membership columns) take the lock; readers need none:
+        # codes grow before the ids that index them are published.
+        self._lock = threading.Lock()
 
     def lookup(self, tokens: list[str]) -> IntArray:
         ids = self.ids
-        missing = set(tokens).difference(ids)
-        if missing:
-            start = len(ids)
-            new = list(missing)
-            ids.update(zip(new, range(start, start + len(new)), strict=True))
-            self.codes = np.concatenate(
-                [self.codes, np.fromiter(map(_code, new), dtype=np.int64, count=len(new))]
-            )
+        if not set(tokens).issubset(ids):
+            with self._lock:
+                new = list(set(tokens).difference(ids))
+                start = len(ids)
+                self.codes = np.concatenate(
+                    [self.codes, np.fromiter(map(_code, new), dtype=np.int64, count=len(new))]
+                )
+                ids.update(zip(new, range(start, start + len(new)), strict=True))
         return np.fromiter(map(ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
     def member(self, name: str, table: IntArray) -> npt.NDArray[np.bool_]:
         """Per id: whether the token's hash is in ``table`` (sorted, unique; fixed per name)."""
         found = self.members.get(name)
         if found is None or len(found[1]) < len(self.codes):
-            done = found[1] if found is not None else np.zeros(0, dtype=bool)
-            extra = key_in(self.codes[len(done) :] & _HASH_MASK, table)
-            found = self.members[name] = (table, np.concatenate([done, extra]))
+            with self._lock:
+                found = self.members.get(name)
+                done = found[1] if found is not None else np.zeros(0, dtype=bool)
+                extra = key_in(self.codes[len(done) :] & _HASH_MASK, table)
+                found = self.members[name] = (table, np.concatenate([done, extra]))
         return found[1]
 
 
 _VOCABULARY = _Vocabulary()
 
 
+def _vocabulary() -> _Vocabulary:
+    """The vocabulary for a new batch; a fresh one once it holds too many tokens.
+
+    A batch keeps the vocabulary it started with (its grams hold ids into it), so starting a
+    fresh one never invalidates a batch being analysed in another thread.
+    """
+    global _VOCABULARY
+    if len(_VOCABULARY.ids) > _INDEX_CACHE_MAX:
+        _VOCABULARY = _Vocabulary()
+    return _VOCABULARY
+
+
 def clear_token_cache() -> None:
     """Forget every token seen (benchmarks time a cold start with it)."""
-    _VOCABULARY.clear()
+    global _VOCABULARY
+    _VOCABULARY = _Vocabulary()
 
 
 def token_ids(tokens: list[str]) -> IntArray:
     """Vocabulary id of each token; only tokens not seen before are hashed in Python."""
-    return _VOCABULARY.lookup(tokens)
+    return _vocabulary().lookup(tokens)
 
 
 def token_codes(tokens: list[str]) -> IntArray:
     """Hash and flags of each token (see :func:`_code`), cached per distinct token."""
-    ids = _VOCABULARY.lookup(tokens)  # first: it may grow the codes array
-    return _VOCABULARY.codes[ids]
+    vocab = _vocabulary()
+    ids = vocab.lookup(tokens)  # first: it may grow the codes array
+    return vocab.codes[ids]
 
 
 def token_hashes(tokens: list[str]) -> IntArray:
@@ -178,10 +189,11 @@ class Grams:
     cols: IntArray
     n_unigrams: int  # grams[:n_unigrams] are unigrams, in token order
     uni_ids: IntArray  # vocabulary id of each unigram
+    vocabulary: _Vocabulary = field(repr=False, compare=False)
 
     def unigram_in(self, name: str, table: IntArray) -> npt.NDArray[np.bool_]:
         """Whether each unigram's key is in ``table`` (sorted; always the same for ``name``)."""
-        return _VOCABULARY.member(name, table)[self.uni_ids]
+        return self.vocabulary.member(name, table)[self.uni_ids]
 
     def counts(self) -> sp.csr_matrix:
         data = np.ones(len(self.cols))
@@ -189,12 +201,12 @@ class Grams:
 
 
 def hash_grams(docs: Sequence[str]) -> Grams:
-    _VOCABULARY.trim()
+    vocab = _vocabulary()
     tok_lists = [d.split() for d in docs]
     lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=len(tok_lists))
-    ids = token_ids(list(chain.from_iterable(tok_lists)))
+    ids = vocab.lookup(list(chain.from_iterable(tok_lists)))
     rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-    return _grams(ids, rows, len(docs))
+    return _grams(vocab, ids, rows, len(docs))
 
 
 def normalise_and_hash(texts: Sequence[str]) -> tuple[list[str], Grams]:
@@ -207,22 +219,22 @@ def normalise_and_hash(texts: Sequence[str]) -> tuple[list[str], Grams]:
     """
     if not texts:
         return [], hash_grams([])
-    _VOCABULARY.trim()
+    vocab = _vocabulary()
     toks = token_stream(texts)
-    ids = token_ids(toks)
-    codes = _VOCABULARY.codes[ids]
+    ids = vocab.lookup(toks)
+    codes = vocab.codes[ids]
     changed = mark_negations(toks, np.flatnonzero(codes & _NEGATOR_BIT).tolist())
     keep = (codes & _NEWLINE_BIT) == 0
     rows = np.cumsum(~keep)
     if changed:
         at = np.array(changed, dtype=np.int64)
-        ids[at] = token_ids([toks[i] for i in changed])
+        ids[at] = vocab.lookup([toks[i] for i in changed])
         keep[at[[not toks[i] for i in changed]]] = False
-    return join_documents(toks, len(texts)), _grams(ids[keep], rows[keep], len(texts))
+    return join_documents(toks, len(texts)), _grams(vocab, ids[keep], rows[keep], len(texts))
 
 
-def _grams(ids: IntArray, rows: IntArray, n_docs: int) -> Grams:
-    uni = _VOCABULARY.codes[ids] & _HASH_MASK
+def _grams(vocab: _Vocabulary, ids: IntArray, rows: IntArray, n_docs: int) -> Grams:
+    uni = vocab.codes[ids] & _HASH_MASK
     same = rows[1:] == rows[:-1]
     first, second = uni[:-1][same], uni[1:][same]
     return Grams(
@@ -234,6 +246,7 @@ def _grams(ids: IntArray, rows: IntArray, n_docs: int) -> Grams:
         ),
         n_unigrams=len(uni),
         uni_ids=ids,
+        vocabulary=vocab,
     )
 
 

@@ -170,3 +170,20 @@ def test_vocabulary_membership_equals_a_plain_search(words, table_words):
     name = "test:" + "|".join(sorted(set(table_words)))
     expected = np.isin(grams.keys[: grams.n_unigrams], table)
     np.testing.assert_array_equal(grams.unigram_in(name, table), expected)
+
+
+def test_threads_sharing_the_token_vocabulary_get_the_same_grams():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from goodwill.analysis.sentiment import clear_token_cache
+
+    batches = [[f"word{b}x{i} not good {i % 7} thx" for i in range(300)] for b in range(8)]
+    expected = [hash_grams(normalise_many(batch)).keys for batch in batches]
+    clear_token_cache()  # every thread now adds new tokens at the same time
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda batch: normalise_and_hash(batch)[1], batches))
+    for grams, keys in zip(results, expected, strict=True):
+        np.testing.assert_array_equal(grams.keys, keys)
+        assert (grams.vocabulary.codes[grams.uni_ids] & 0xFFFFFFFF).tolist() == (
+            grams.keys[: grams.n_unigrams].tolist()
+        )
