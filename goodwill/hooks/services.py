@@ -135,7 +135,11 @@ def receive_graph_delivery(*, source: Source, body: bytes, signature: str | None
     for item in parsed.items:
         latest.pop((item.channel, item.external_id), None)
         latest[(item.channel, item.external_id)] = item
-    result = listening_services.ingest_batch(source=source, items=list(latest.values()))
+    with transaction.atomic():
+        result = listening_services.ingest_batch(source=source, items=list(latest.values()))
+        listening_sources.record_delivery(
+            source=source, received=len(parsed.items), result=result, skipped=parsed.skipped
+        )
     return Receipt(received=len(parsed.items), result=result, skipped=parsed.skipped)
 
 
@@ -181,6 +185,7 @@ def receive_signed_delivery(
                 f"delivery {delivery_id or 'with this signature'} was already received"
             ) from None
         result = listening_services.ingest_batch(source=source, items=items)
+        listening_sources.record_delivery(source=source, received=len(items), result=result)
     return Receipt(received=len(items), result=result)
 
 

@@ -22,7 +22,7 @@ import base64
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ from goodwill.listening.connectors.base import (
 from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.models import Source, SourceRun
 from goodwill.listening.services import ingest_batch
+from goodwill.listening.types import BatchResult
 from goodwill.schedule import periodic
 
 log = logging.getLogger(__name__)
@@ -388,6 +389,34 @@ def _store_page(source: Source, run: SourceRun, page: FetchPage) -> None:
         )
     for skipped in page.skipped:
         log.info("source %s: skipped %s: %s", source.name, skipped.ref, skipped.reason)
+
+
+def record_delivery(
+    *, source: Source, received: int, result: BatchResult, skipped: Sequence[Skipped] = ()
+) -> SourceRun:
+    """Book a pushed delivery (a webhook) on its Source like a run: counters, last run and a
+    history row, so pushed sources show on the Sources page as pulled ones do.
+
+    Call it inside the transaction that stored the delivery's messages.
+    """
+    now = timezone.now()
+    run = SourceRun.objects.create(
+        source=source,
+        started_at=now,
+        finished_at=now,
+        status=SourceRun.Status.OK,
+        trigger="push",
+        pages=1,
+        fetched=received,
+        created=result.created,
+        updated=result.updated,
+        skipped=len(skipped),
+        skipped_reasons=[{"ref": s.ref, "reason": s.reason} for s in skipped[:MAX_SKIPPED_KEPT]],
+    )
+    Source.objects.filter(pk=source.pk).update(
+        items_fetched=F("items_fetched") + received, last_run_at=now, last_error=""
+    )
+    return run
 
 
 def run_source(

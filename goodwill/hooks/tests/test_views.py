@@ -79,6 +79,19 @@ def test_a_signed_list_is_accepted_and_stored_verbatim(client: Client, inbound: 
     assert Message.objects.filter(channel="email", external_id="t-2").exists()
 
 
+def test_a_delivery_is_booked_on_its_source_like_a_run(client: Client, inbound: Source) -> None:
+    post_signed(client, inbound, [good_item("t-1"), good_item("t-2")])
+    post_signed(client, inbound, [good_item("t-3")])
+    inbound.refresh_from_db()
+    assert inbound.items_fetched == 3
+    assert inbound.last_run_at is not None and inbound.last_error == ""
+    runs = list(inbound.runs.order_by("started_at", "pk"))
+    assert [(r.trigger, r.status, r.fetched, r.created) for r in runs] == [
+        ("push", "ok", 2, 2),
+        ("push", "ok", 1, 1),
+    ]
+
+
 def test_one_object_is_a_delivery_of_one(client: Client, inbound: Source) -> None:
     response = post_signed(client, inbound, good_item())
     assert response.status_code == 202 and response.json()["created"] == 1

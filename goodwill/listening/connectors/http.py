@@ -67,13 +67,41 @@ def rate_limit_reset(headers: Mapping[str, str], now: datetime) -> datetime:
             return datetime.fromtimestamp(int(float(epoch)), UTC)
         except (ValueError, OverflowError, OSError):
             pass
-    seconds = lowered.get("x-ratelimit-reset")
-    if seconds:
+    # Reddit sends seconds from now; Mastodon sends an ISO 8601 time in the same header.
+    reset = lowered.get("x-ratelimit-reset")
+    if reset:
+        found = _seconds_or_iso(reset, now)
+        if found is not None:
+            return found
+    # Bluesky (and the IETF RateLimit fields draft): epoch seconds, or seconds from now.
+    reset = lowered.get("ratelimit-reset")
+    if reset:
         try:
-            return now + timedelta(seconds=float(seconds))
-        except (ValueError, OverflowError):
-            pass
+            value = float(reset)
+        except ValueError:
+            value = None
+        if value is not None and value > _EPOCH_THRESHOLD:
+            return datetime.fromtimestamp(int(value), UTC)
+        found = _seconds_or_iso(reset, now)
+        if found is not None:
+            return found
     return now + DEFAULT_RATE_LIMIT_WAIT
+
+
+# A reset value above this (2001-09-09 as epoch seconds) is a time, not a number of seconds.
+_EPOCH_THRESHOLD = 1_000_000_000
+
+
+def _seconds_or_iso(value: str, now: datetime) -> datetime | None:
+    try:
+        return now + timedelta(seconds=float(value))
+    except (ValueError, OverflowError):
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _where(url: httpx.URL | str) -> str:

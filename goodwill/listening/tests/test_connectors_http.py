@@ -156,3 +156,23 @@ def test_no_reset_header_waits_a_minute() -> None:
 @given(st.integers(min_value=0, max_value=10**7))
 def test_retry_after_seconds_any_value(seconds: int) -> None:
     assert rate_limit_reset({"retry-after": str(seconds)}, NOW) == NOW + timedelta(seconds=seconds)
+
+
+def test_mastodon_reset_is_an_iso_time_in_the_reddit_header_name() -> None:
+    later = NOW + timedelta(minutes=4)
+    header = later.isoformat().replace("+00:00", "Z")
+    assert rate_limit_reset({"X-RateLimit-Reset": header}, NOW) == later
+
+
+def test_reddit_reset_is_seconds_from_now() -> None:
+    assert rate_limit_reset({"x-ratelimit-reset": "42"}, NOW) == NOW + timedelta(seconds=42)
+
+
+def test_bluesky_reset_is_epoch_seconds() -> None:
+    later = NOW + timedelta(minutes=5)
+    header = str(int(later.timestamp()))
+    assert rate_limit_reset({"ratelimit-reset": header}, NOW) == later.replace(microsecond=0)
+
+
+def test_draft_ratelimit_reset_may_be_seconds_from_now() -> None:
+    assert rate_limit_reset({"RateLimit-Reset": "30"}, NOW) == NOW + timedelta(seconds=30)
