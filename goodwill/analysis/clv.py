@@ -582,10 +582,18 @@ def _purchases_if_alive(
         return near
     p = params
     rx = p.r + x
+    c = p.a + p.b + x - 1.0
     z = t / (p.alpha + age + t)
-    hyp = special.hyp2f1(rx, p.b + x, p.a + p.b + x - 1.0, z)
-    bracket = 1.0 - np.exp(rx * (np.log(p.alpha + age) - np.log(p.alpha + age + t))) * hyp
-    result: FloatArray = (p.a + p.b + x - 1.0) / (p.a - 1.0) * bracket
+    ratio = np.exp(rx * (np.log(p.alpha + age) - np.log(p.alpha + age + t)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hyp = special.hyp2f1(rx, p.b + x, c, z)
+        result: FloatArray = c / (p.a - 1.0) * (1.0 - ratio * hyp)
+    at_pole = np.abs(c) < 1e-12
+    if np.any(at_pole):
+        # c = a + b + x - 1 = 0 (a + b = 1, x = 0) is a removable singularity: there
+        # c * 2F1(r', b'; c; z) -> r' b' z 2F1(r' + 1, b' + 1; 2; z), and the 1 vanishes.
+        limit = -ratio * rx * (p.b + x) * z * special.hyp2f1(rx + 1.0, p.b + x + 1.0, 2.0, z)
+        result = np.where(at_pole, limit / (p.a - 1.0), result)
     return result
 
 
