@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,15 +146,11 @@ def _build(taxonomy: Taxonomy) -> _Matcher:
     )
 
 
-_MATCHERS: dict[int, _Matcher] = {}
-
-
+@lru_cache(maxsize=16)
 def _matcher(taxonomy: Taxonomy) -> _Matcher:
-    key = id(taxonomy)
-    found = _MATCHERS.get(key)
-    if found is None or found.names != tuple(taxonomy.names):
-        found = _MATCHERS[key] = _build(taxonomy)
-    return found
+    # Keyed by the taxonomy's content (it is frozen and hashable), not its id: an edited
+    # taxonomy that keeps its topic names must not reuse the matcher of an older one.
+    return _build(taxonomy)
 
 
 @cache

@@ -58,9 +58,6 @@ def response_times(
 
 _lock = threading.Lock()
 _cached: tuple[tuple[Any, ...], Taxonomy] | None = None
-# Taxonomies handed out earlier stay referenced: goodwill.analysis.topics caches its matchers
-# by id(taxonomy), and a freed object's id can be reused by the next one.
-_handed_out: list[Taxonomy] = []
 
 
 def _newest_identity() -> tuple[Any, ...] | None:
@@ -81,7 +78,6 @@ def current_taxonomy() -> Taxonomy:
     taxonomy = _load(int(identity[1]))
     with _lock:
         _cached = (identity, taxonomy)
-        _handed_out.append(taxonomy)
     return taxonomy
 
 

@@ -2,8 +2,9 @@
 the listening pipeline (and the UI) use.
 
 One seam, so that retraining (``goodwill analysis retrain``) and the taxonomy editor can
-replace what is current without the pipeline knowing where it is kept. Today both are the
-packaged defaults; the retrain and taxonomy services plug their stores in here.
+replace what is current without the pipeline knowing where it is kept: the model comes from
+``goodwill.listening.retraining``'s store, the taxonomy from the insights app's versioned
+topics, each falling back to the packaged default.
 """
 
 from __future__ import annotations

@@ -114,3 +114,13 @@ def test_analyse_never_crashes(texts):
         assert isinstance(r.language, str) and r.language
     flags = flag_abuse(texts)
     assert len(flags.flagged) == len(texts)
+
+
+def test_an_edited_taxonomy_with_the_same_names_uses_its_own_keywords() -> None:
+    from goodwill.analysis.topics import Taxonomy, assign_topics
+
+    docs = ["my suitcase never arrived", "the wifi on board was down"]
+    for keyword, expected in (("suitcase", [["luggage"], []]), ("wifi", [[], ["luggage"]])):
+        # A fresh object each time, possibly at a freed object's address: content decides.
+        taxonomy = Taxonomy.from_dict({"topics": [{"name": "luggage", "keywords": [keyword]}]})
+        assert assign_topics(docs, taxonomy) == expected
