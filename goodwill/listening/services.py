@@ -121,8 +121,9 @@ def ingest_batch(
     ``timings``, when given, gets the CPU seconds spent in each of STAGES added to it
     (benchmarks/bench_pipeline.py).
 
-    The writes are hand-written statements (goodwill.bulk: executemany INSERT with ids read
-    back by key on SQLite, COPY on PostgreSQL, executemany UPDATE) instead of
+    The writes are hand-written statements (goodwill.bulk: executemany INSERT on SQLite, its
+    ids counted from the table's counter or read back by key, COPY on PostgreSQL,
+    executemany UPDATE) instead of
     bulk_create/bulk_update: that took ingest from ~3,800 to ~22,000 messages/s on SQLite
     (benchmarks/README.md).
     """
