@@ -48,7 +48,7 @@ from goodwill.listening.connectors.http import HttpClient
 from goodwill.listening.models import Source, SourceRun
 from goodwill.listening.services import ingest_batch
 from goodwill.listening.types import BatchResult
-from goodwill.schedule import periodic
+from goodwill.schedule import JobOutcome, periodic, run_due_jobs
 
 log = logging.getLogger(__name__)
 
@@ -506,3 +506,36 @@ def run_due_sources(
 @periodic("listening.run_due_sources", every=timedelta(minutes=1))
 def run_due_sources_job() -> None:
     run_due_sources()
+
+
+SOURCES_JOB = "listening.run_due_sources"
+
+
+@dataclass
+class Round:
+    """One round of the in-process scheduler: the sources pulled and the jobs run."""
+
+    runs: list[SourceRun]
+    jobs: list[JobOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != SourceRun.Status.ERROR for r in self.runs) and not any(
+            j.error for j in self.jobs
+        )
+
+
+def run_round(*, now: datetime | None = None) -> Round:
+    """Pull the due sources, then run the due periodic jobs (``goodwill.schedule``) once.
+
+    What ``goodwill listen`` and the scheduler thread of ``goodwill serve`` do every tick
+    when there is no Celery (no ``REDIS_URL``). When each job last ran is kept in
+    ``GOODWILL_HOME/schedule-state.json``.
+    """
+    runs = run_due_sources()
+    jobs = run_due_jobs(
+        settings.GOODWILL_HOME / "schedule-state.json",
+        now=now or timezone.now(),
+        skip=frozenset({SOURCES_JOB}),  # just done above, whatever its interval
+    )
+    return Round(runs=runs, jobs=jobs)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -59,6 +60,7 @@ def test_serve_refuses_unapplied_migrations_unless_asked(monkeypatch: Any) -> No
     served: list[dict[str, Any]] = []
     migrated: list[str] = []
     monkeypatch.setattr(serve_command, "serve", lambda app, **kw: served.append(kw))
+    monkeypatch.setattr(serve_command, "scheduler_loop", lambda stop, tick: None)
     monkeypatch.setattr(serve_command, "unapplied_migrations", lambda: ["listening.0009_new"])
     monkeypatch.setattr(serve_command, "call_command", lambda name, **kw: migrated.append(name))
     with pytest.raises(CommandError, match=r"1 migration\(s\) not applied .*listening.0009_new"):
@@ -73,6 +75,7 @@ def test_serve_refuses_unapplied_migrations_unless_asked(monkeypatch: Any) -> No
 def test_serve_checks_the_real_migration_state_and_arguments(monkeypatch: Any) -> None:
     served: list[dict[str, Any]] = []
     monkeypatch.setattr(serve_command, "serve", lambda app, **kw: served.append(kw))
+    monkeypatch.setattr(serve_command, "scheduler_loop", lambda stop, tick: None)
     assert serve_command.unapplied_migrations() == []  # the test database is migrated
     out, _ = run("serve", "--host", "0.0.0.0", "--port", "9000")
     assert "http://0.0.0.0:9000/" in out and served[0]["port"] == 9000
@@ -80,3 +83,39 @@ def test_serve_checks_the_real_migration_state_and_arguments(monkeypatch: Any) -
         run("serve", "--port", "70000")
     with pytest.raises(CommandError, match="--threads"):
         run("serve", "--threads", "0")
+
+
+@pytest.mark.django_db
+def test_serve_runs_the_in_process_scheduler_without_redis(monkeypatch: Any, settings: Any) -> None:
+    started: list[float] = []
+    monkeypatch.setattr(serve_command, "serve", lambda app, **kw: None)
+    monkeypatch.setattr(serve_command, "scheduler_loop", lambda stop, tick: started.append(tick))
+    settings.REDIS_URL = ""
+    out, _ = run("serve", "--tick", "5")
+    assert "in-process scheduler" in out
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"  # Celery beat's job then
+    run("serve")
+    run("serve", "--no-scheduler")
+    for _ in range(100):  # the thread calls the (patched) loop at once
+        if started:
+            break
+        threading.Event().wait(0.01)
+    assert started == [5.0]
+
+
+@pytest.mark.django_db
+def test_scheduler_loop_survives_a_failing_round_and_stops(monkeypatch: Any) -> None:
+    from goodwill.listening import sources
+
+    stop = threading.Event()
+    rounds: list[int] = []
+
+    def round_(**_: Any) -> None:
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise RuntimeError("platform down")
+        stop.set()
+
+    monkeypatch.setattr(sources, "run_round", round_)
+    serve_command.scheduler_loop(stop, tick=0.01)
+    assert len(rounds) == 2

@@ -5,14 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from goodwill.listening import sources
-from goodwill.schedule import run_due_jobs
-
-SOURCES_JOB = "listening.run_due_sources"
 
 
 class Command(BaseCommand):
@@ -46,30 +41,21 @@ class Command(BaseCommand):
             self.stdout.write("stopped")
 
     def _round(self, *, verbose: bool) -> bool:
-        ok = True
-        runs = sources.run_due_sources()
-        for run in runs:
-            source = run.source
+        done = sources.run_round()
+        for run in done.runs:
             line = (
-                f"source {source.name}: {run.status}, fetched {run.fetched}, "
+                f"source {run.source.name}: {run.status}, fetched {run.fetched}, "
                 f"new {run.created}, skipped {run.skipped}"
             )
             if run.error:
                 line += f" ({run.error})"
             self.stdout.write(line)
-            ok = ok and run.status != "error"
-        outcomes = run_due_jobs(
-            settings.GOODWILL_HOME / "schedule-state.json",
-            now=timezone.now(),
-            skip=frozenset({SOURCES_JOB}),  # just done above, whatever its interval
-        )
-        for outcome in outcomes:
+        for outcome in done.jobs:
             self.stdout.write(
                 f"job {outcome.name}: " + (f"failed ({outcome.error})" if outcome.error else "ok")
             )
-            ok = ok and not outcome.error
-        if verbose and not runs and not outcomes:
+        if verbose and not done.runs and not done.jobs:
             self.stdout.write("nothing was due")
         elif verbose:
-            self.stdout.write(f"{len(runs)} sources pulled, {len(outcomes)} jobs run")
-        return ok
+            self.stdout.write(f"{len(done.runs)} sources pulled, {len(done.jobs)} jobs run")
+        return done.ok

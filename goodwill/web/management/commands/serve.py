@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.db.migrations.executor import MigrationExecutor
 from waitress import serve
+
+log = logging.getLogger(__name__)
 
 
 def unapplied_migrations() -> list[str]:
     executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def scheduler_loop(stop: threading.Event, tick: float) -> None:
+    """The in-process scheduler (no REDIS_URL): a `goodwill listen` round every `tick`
+    seconds beside the web app, until `stop` is set. A failing round is logged; the next
+    one runs anyway."""
+    from goodwill.listening import sources
+
+    while not stop.is_set():
+        try:
+            sources.run_round()
+        except Exception:  # noqa: BLE001 - logged; the scheduler must outlive one bad round
+            log.exception("scheduler round failed")
+        finally:
+            close_old_connections()
+        stop.wait(tick)
 
 
 class Command(BaseCommand):
@@ -28,6 +49,17 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="Worker threads (default 8).")
         parser.add_argument(
             "--migrate", action="store_true", help="Apply pending migrations before serving."
+        )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help=(
+                "Do not run sources and periodic jobs in this process. Without REDIS_URL they "
+                "run here by default (as `goodwill listen` would); with it, Celery beat runs them."
+            ),
+        )
+        parser.add_argument(
+            "--tick", type=float, default=30.0, help="Seconds between scheduler rounds (30)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,6 +82,18 @@ class Command(BaseCommand):
                 "Pages work, but live updates do not."
             )
         from goodwill.wsgi import application
+
+        if not options["no_scheduler"] and not settings.REDIS_URL:
+            stop = threading.Event()
+            threading.Thread(
+                target=scheduler_loop,
+                args=(stop, max(1.0, options["tick"])),
+                name="goodwill-scheduler",
+                daemon=True,
+            ).start()
+            self.stdout.write(
+                "Sources and periodic jobs run in this process (in-process scheduler)."
+            )
 
         host = options["host"]
         shown = f"[{host}]" if ":" in host else host
