@@ -12,8 +12,8 @@
   valuable.
 
 Tiers (adequate / excellent / exceptional) come from percentiles of the score or from
-money thresholds. Lapsing: a valuable customer whose purchases in the recent window fall
-well below what their own model expected at the window's start.
+money thresholds. Lapsing: a valuable regular customer, still buying when the recent window
+opened, whose purchases in it fall far below their own rhythm (see the lapsing section).
 
 Pure NumPy/SciPy, no Django; every figure the UI shows comes with a sentence from
 :func:`explain`.
@@ -55,9 +55,11 @@ class ScoreConfig:
     excellent_threshold: float = 1000.0
     exceptional_threshold: float = 5000.0
     lapsing_window_days: int = 150
-    lapsing_ratio: float = 0.5
-    lapsing_min_expected: float = 1.0
+    lapsing_ratio: float = 0.3
+    lapsing_min_expected: float = 2.0
     lapsing_max_probability: float = 0.4
+    lapsing_min_purchases: int = 4
+    lapsing_max_overdue_gaps: float = 3.0
     valuable_percentile: float = 0.75
 
     def errors(self) -> dict[str, str]:
@@ -117,6 +119,16 @@ class ScoreConfig:
         )
         need(0 < self.lapsing_ratio < 1, "lapsing_ratio", "must be between 0 and 1")
         need(self.lapsing_min_expected > 0, "lapsing_min_expected", "must be above 0")
+        need(
+            2 <= self.lapsing_min_purchases <= 1000,
+            "lapsing_min_purchases",
+            "must be between 2 and 1000 (a rhythm needs at least one gap)",
+        )
+        need(
+            0 < self.lapsing_max_overdue_gaps <= 100,
+            "lapsing_max_overdue_gaps",
+            "must be above 0 and at most 100",
+        )
         need(
             0 < self.lapsing_max_probability <= 1,
             "lapsing_max_probability",
@@ -362,58 +374,135 @@ def explain(f: CustomerFacts, config: ScoreConfig) -> list[str]:
 
 
 # --------------------------------------------------------------------------- lapsing
+#
+# "Lapsing", the one definition the product and the demo world's truth share:
+#
+#   a valuable *regular* customer (known long enough, with enough purchases, to have a
+#   rhythm that promises purchases in the window) who was still *active* when the window
+#   opened (not already silent for several of their own typical gaps) and whose buying
+#   inside the window fell far below that rhythm.
+#
+# A valuable regular who was already overdue by more than `lapsing_max_overdue_gaps` of their
+# own gaps when the window opened has *lapsed earlier*: that is a different list ("lost"),
+# for win-back rather than care, and is not raised as a new lapse. The product sees only the
+# record; the truth uses the latent facts (whether and when the customer left, their rate).
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """Each customer's own buying rhythm on the record before the window (arrays)."""
+
+    purchases: NDArray[np.int64]  # purchase days before the window
+    tenure_days: FloatArray  # from the first purchase to the window's start
+    expected: FloatArray  # purchases their rhythm gives the window: window / gap_days
+    gap_days: FloatArray  # their usual gap: tenure / purchases (inf without a tenure)
+    silent_days: FloatArray  # from the last purchase to the window's start
+    overdue_gaps: FloatArray  # silent_days / gap_days
+
+
+def own_rhythm(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    *,
+    window_days: float,
+    unit_days: float,
+) -> Rhythm:
+    """The rhythm from an RFM summary taken at the window's start (frequency = repeat
+    purchase days, recency and T in ``unit_days``).
+
+    One rate gives both figures: purchases per day over the tenure. The usual gap is its
+    inverse (the silence before the window is part of the tenure, so a long silence widens
+    the gap it is measured in: the test of "still active" leans towards the customer).
+    """
+    x = np.asarray(frequency, dtype=np.float64)
+    t_x = np.asarray(recency, dtype=np.float64) * unit_days
+    age = np.asarray(T, dtype=np.float64) * unit_days
+    purchases = x + 1.0
+    known = age > 0
+    gap = np.where(known, np.where(known, age, 1.0) / purchases, np.inf)
+    silent = age - t_x
+    return Rhythm(
+        purchases=purchases.astype(np.int64),
+        tenure_days=age,
+        expected=np.where(known, window_days / np.where(known, gap, 1.0), 0.0),
+        gap_days=gap,
+        silent_days=silent,
+        overdue_gaps=np.where(known, silent / np.where(known, gap, 1.0), np.inf),
+    )
 
 
 @dataclass(frozen=True)
 class LapsingAssessment:
     """Per customer arrays for the recent window."""
 
-    flagged: NDArray[np.bool_]
+    flagged: NDArray[np.bool_]  # lapsing: valuable, regular, active at the start, shortfall
+    lost: NDArray[np.bool_]  # lapsed earlier: valuable, regular, already overdue, shortfall
     valuable: NDArray[np.bool_]
+    regular: NDArray[np.bool_]
+    active: NDArray[np.bool_]
     shortfall: NDArray[np.bool_]
-    probability: FloatArray  # P(at most the actual purchases | expected), Poisson
+    probability: FloatArray  # P(at most the actual purchases | their rhythm), Poisson
 
 
 def assess_lapsing(
     value_before: ArrayLike,
-    expected_in_window: ArrayLike,
+    rhythm: Rhythm,
     actual_in_window: ArrayLike,
     silent_signals: ArrayLike,
     config: ScoreConfig,
 ) -> LapsingAssessment:
-    """Which customers are valuable and buying well below their own expectation.
+    """Which valuable regular customers stopped, or nearly stopped, buying in the window.
 
-    ``value_before`` is the money value at the window's start (historic + predicted);
-    "valuable" is at or above its ``valuable_percentile`` among customers who had bought.
-    ``expected_in_window`` is the BG/NBD expectation for the window given the history
-    before it (so it already carries P(alive) at that time), ``actual_in_window`` the
-    purchase days inside it. A shortfall is actual <= ratio x expected with expected >=
-    ``lapsing_min_expected`` and a Poisson probability of so few purchases at most
-    ``lapsing_max_probability``. ``silent_signals`` (returns, support contacts with no
-    public posts) relax the ratio by half again: an unhappy customer needs less evidence.
+    * valuable: ``value_before`` (what they had spent by the window's start) at or above
+      its ``valuable_percentile`` among customers who had bought;
+    * regular: at least ``lapsing_min_purchases`` purchase days, known for at least two
+      windows, and a rhythm giving at least ``lapsing_min_expected`` purchases in the window
+      (so one skipped purchase is never a lapse);
+    * active at the start: silent for at most ``lapsing_max_overdue_gaps`` of their own
+      typical gaps when the window opened (an exponential gap that long has a 5% chance
+      at 3 gaps);
+    * shortfall: at most ``lapsing_ratio`` of the rhythm's purchases in the window, with a
+      Poisson chance of so few of at most ``lapsing_max_probability``. ``silent_signals``
+      (returns, support contacts with no public posts) relax the ratio by half again.
+
+    Flagged (lapsing) needs all four; ``lost`` is the same but already overdue at the start.
     """
     before = np.asarray(value_before, dtype=np.float64)
-    expected = np.asarray(expected_in_window, dtype=np.float64)
     actual = np.asarray(actual_in_window, dtype=np.float64)
     silent = np.asarray(silent_signals, dtype=np.float64) > 0
+    expected = rhythm.expected
     bought = before > 0
     valuable = np.zeros(before.shape[0], dtype=bool)
     if np.any(bought):
         cut = float(np.quantile(before[bought], config.valuable_percentile))
         valuable = bought & (before >= cut)
+    regular = (
+        (rhythm.purchases >= config.lapsing_min_purchases)
+        & (rhythm.tenure_days >= 2 * config.lapsing_window_days)
+        & (expected >= config.lapsing_min_expected)
+    )
+    active = rhythm.overdue_gaps <= config.lapsing_max_overdue_gaps
     probability: FloatArray = stats.poisson.cdf(actual, np.maximum(expected, 1e-12))
     ratio = np.where(silent, min(1.0, 1.5 * config.lapsing_ratio), config.lapsing_ratio)
-    shortfall = (
-        (expected >= config.lapsing_min_expected)
-        & (actual <= ratio * expected)
-        & (probability <= config.lapsing_max_probability)
-    )
+    shortfall = (actual <= ratio * expected) & (probability <= config.lapsing_max_probability)
     return LapsingAssessment(
-        flagged=valuable & shortfall,
+        flagged=valuable & regular & active & shortfall,
+        lost=valuable & regular & ~active & shortfall,
         valuable=valuable,
+        regular=regular,
+        active=active,
         shortfall=shortfall,
         probability=probability,
     )
+
+
+def _span(days: float) -> str:
+    if days >= 2 * 365.25:
+        return f"{days / 365.25:.1f} years"
+    if days >= 60:
+        return f"{days / (365.25 / 12):.0f} months"
+    return _plural(round(days), "day", "days")
 
 
 def explain_lapsing(
@@ -421,14 +510,23 @@ def explain_lapsing(
     expected: float,
     actual: int,
     window_days: int,
+    purchases_before: int,
+    tenure_days: float,
+    gap_days: float,
+    silent_days: float,
     p_alive_before: float,
     p_alive_now: float,
     returns: int,
     support_without_posts: bool,
 ) -> list[str]:
+    """Plain sentences behind a lapsing flag: the shortfall against the customer's own
+    rhythm first, then why it is a new lapse (still buying when the window opened)."""
     lines = [
         f"Bought {_plural(actual, 'time', 'times')} in the last {window_days} days; "
-        f"their own purchase model expected {expected:.1f}",
+        f"at their own rhythm ({_plural(purchases_before, 'purchase', 'purchases')} in "
+        f"{_span(tenure_days)}) they would have bought {expected:.1f}",
+        f"Still buying when the window opened: last purchase {_span(silent_days)} before "
+        f"it, against a usual gap of {_span(gap_days)}",
         f"P(still a customer) fell from {p_alive_before:.0%} to {p_alive_now:.0%}",
     ]
     if returns:

@@ -47,6 +47,7 @@ PUBLIC = np.array([True, True, True, True, False, False])  # where strangers can
 CURRENCY = "EUR"
 DEFAULT_END = datetime(2026, 11, 2, tzinfo=UTC)
 LAPSE_DAYS = 150
+LAPSE_ACTIVE_GAPS = 3.0  # silent longer than this many own gaps: lapsed before the window
 
 # Root message kinds (what a thread starts with) and reply kinds.
 COMPLAINT, SARCASM, QUESTION, PRAISE, SUGGESTION, PURCHASE, CHURN, OTHER = range(8)
@@ -227,6 +228,10 @@ class LapsingCustomer:
     baseline_per_year: float  # purchases per year before the lapse window
     recent_per_year: float  # purchases per year inside it
     lapse_start: datetime
+    # "planted": alive, buying cut to a trickle; "left": left of their own accord (dropout)
+    # while still active when the window opened (silent for at most LAPSE_ACTIVE_GAPS of
+    # their own mean gaps).
+    how: str = "planted"
 
 
 @dataclass(slots=True)
@@ -376,7 +381,8 @@ class _Shop:
     rate: NDArray[np.float64]
     dropout: NDArray[np.float64]
     alive: NDArray[np.bool_]
-    lapsing: NDArray[np.int64]  # customer indexes
+    lapsing: NDArray[np.int64]  # customer indexes: planted, and those who left in the window
+    lapsing_planted: NDArray[np.int64]  # the planted ones (alive, buying cut to a trickle)
     lapsing_facts: list[tuple[float, float]]  # (baseline per year, recent per year)
     tx_owner: NDArray[np.int64]  # in time order
     tx_time: NDArray[np.int64]
@@ -416,20 +422,45 @@ class _Shop:
         spend = np.bincount(tx_owner[pre], weights=amount[pre], minlength=n)  # before the lapse
         baseline = pre_count / np.maximum(lapse_start - joined, 86400) * 86400  # per day
         expected = baseline * LAPSE_DAYS
-        eligible = (
-            alive
-            & (spend >= np.quantile(spend, 0.75))
-            & (pre_count >= 4)
-            & (joined < end_ts - 450 * 86400)
-            & (expected >= 2.0)
-        )
-        pool = rng.permutation(np.flatnonzero(eligible))
-        lapsing = np.sort(pool[: min(len(pool), max(1, round(0.025 * n)))])
+        # Lapsing, as the product defines it too (benchmarks/README-value-score.md): a
+        # valuable regular who was still active when the window opened, i.e. silent for at
+        # most LAPSE_ACTIVE_GAPS of their own mean gaps (1 / rate), and whose buying in the
+        # window falls far below their rhythm. Longer silent customers had lapsed earlier.
+        # Valuable: top quarter of spend among the customers who had bought before it.
+        regular = (pre_count >= 4) & (joined < end_ts - 450 * 86400) & (expected >= 2.0)
+        valuable = spend >= np.quantile(spend[pre_count > 0], 0.75)
+        last_pre = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(last_pre, tx_owner[pre], tx_time[pre])
+        active_at_start = last_pre + LAPSE_ACTIVE_GAPS * 86400.0 / rate >= lapse_start
+        # (The shuffle runs over a wider pool, as it always did, so the rest of the world
+        # draws the same random numbers; the definition then filters it.)
+        wide = alive & regular & (spend >= np.quantile(spend, 0.75))
+        pool = rng.permutation(np.flatnonzero(wide))
+        pool = pool[valuable[pool] & active_at_start[pool]]
+        planted = np.sort(pool[: min(len(pool), max(1, round(0.025 * n)))])
         keep = np.ones(len(tx_owner), dtype=bool)
         facts: list[tuple[float, float]] = []
         by_owner = np.argsort(tx_owner, kind="stable")
         bounds = np.searchsorted(tx_owner[by_owner], np.arange(n + 1))
+        # Customers who left of their own accord (BG/NBD dropout) are lapsing too when they
+        # were just as valuable and regular, still active when the window opened, and bought
+        # under 30% of their rhythm in it: on the record, and to a care team, that is the
+        # same loss as a planted lapse.
+        recent_count = np.bincount(tx_owner[~pre], minlength=n)
+        left_in_window = (
+            ~alive
+            & valuable
+            & regular
+            & active_at_start
+            & (recent_count <= np.floor(0.3 * expected))
+        )
+        natural = np.flatnonzero(left_in_window)
+        lapsing = np.sort(np.concatenate((planted, natural)))
+        planted_set = set(planted.tolist())
         for c in lapsing:
+            if c not in planted_set:
+                facts.append((float(baseline[c] * 365), int(recent_count[c]) / LAPSE_DAYS * 365))
+                continue
             mine = by_owner[bounds[c] : bounds[c + 1]]
             recent = mine[~pre[mine]]
             recent = recent[np.argsort(tx_time[recent], kind="stable")]
@@ -472,6 +503,7 @@ class _Shop:
             dropout=dropout,
             alive=alive,
             lapsing=lapsing,
+            lapsing_planted=planted,
             lapsing_facts=facts,
             tx_owner=tx_owner,
             tx_time=tx_time,
@@ -566,7 +598,7 @@ class _People:
         followers_raw = np.where(influencer, followers_raw * 200 + 20_000, followers_raw)
         weight = rng.pareto(1.2, n_ident) + 1.0
         weight = np.minimum(weight, 150.0)
-        lapsing = set(shop.lapsing.tolist())
+        lapsing = set(shop.lapsing_planted.tolist())  # they post less, too
         neg_b = {b for _, b in pairs}
         look_alike = neg_b | {a for a, _ in pairs}
 
@@ -1447,6 +1479,7 @@ def _truth(p: DemoParams, shop: _Shop, people: _People, plan: _Plan, ext: list[s
     )
     lapse_start = _dt(_ts(p.end) - LAPSE_DAYS * 86400)
     spend = np.bincount(shop.tx_owner, weights=shop.tx_amount, minlength=p.customers)
+    planted = set(shop.lapsing_planted.tolist())
     lapsing = [
         LapsingCustomer(
             customer_id=customer_id(int(c)),
@@ -1454,9 +1487,11 @@ def _truth(p: DemoParams, shop: _Shop, people: _People, plan: _Plan, ext: list[s
             baseline_per_year=round(base, 3),
             recent_per_year=round(recent, 3),
             lapse_start=lapse_start,
+            how="planted" if c in planted else "left",
         )
         for c, (base, recent) in zip(shop.lapsing.tolist(), shop.lapsing_facts, strict=True)
     ]
+    lapsing_set = set(shop.lapsing.tolist())
     shared = []
     for person, ev in sorted(plan.evidence.items()):
         cust = int(people.customer[person])
@@ -1484,7 +1519,9 @@ def _truth(p: DemoParams, shop: _Shop, people: _People, plan: _Plan, ext: list[s
         incident=incident,
         idea=idea,
         lapsing=lapsing,
-        churners=[customer_id(c) for c in np.flatnonzero(~shop.alive).tolist()],
+        churners=[
+            customer_id(c) for c in np.flatnonzero(~shop.alive).tolist() if c not in lapsing_set
+        ],
         shared_identities=shared,
         hard_negatives=negatives,
         advocates=[ident_key(i) for i in people.advocates.tolist() if i in helped],

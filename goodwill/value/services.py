@@ -33,6 +33,7 @@ from goodwill.analysis.value_score import (
     assess_lapsing,
     explain,
     explain_lapsing,
+    own_rhythm,
     tiers,
     value_scores,
 )
@@ -242,39 +243,40 @@ def _compute(
         )
         model["now"] = _model_json(fit)
 
-    # Lapsing: what each customer's own model expected for the window, given the history
-    # before it, against what they bought in it.
+    # Lapsing: each customer's own rhythm before the window against what they bought in it;
+    # the purchase models fitted on the history before it give P(alive) at its start.
     start_day = as_of_day - window
-    lap_expected = np.zeros(n, dtype=np.float64)
     lap_actual = np.zeros(n, dtype=np.int64)
-    value_before = np.zeros(n, dtype=np.float64)
     alive_before = np.full(n, np.nan)
     in_window = purchase & (day > start_day) & upto
     if np.any(in_window):
         pairs = np.unique(owner[in_window] * (1 << 32) + day[in_window])
         lap_actual = np.bincount(pairs >> 32, minlength=n).astype(np.int64)
     returns = np.bincount(owner[(amount < 0) & (day > start_day) & upto], minlength=n)
+    before = clv.rfm_summary(
+        owner[purchase],
+        day[purchase],
+        amount[purchase],
+        calibration_end_day=start_day,
+        unit_days=DAYS_PER_WEEK,
+    )
+    at = np.asarray(before.customer_ids, dtype=np.int64)
+    # Valuable for lapsing: what they had spent with us by the window's start.
+    value_before = _spread(before.total_spend, at, n, 0.0)
+    rhythm = own_rhythm(
+        _spread(before.frequency, at, n, 0.0),
+        _spread(before.recency, at, n, 0.0),
+        _spread(before.T, at, n, 0.0),
+        window_days=window,
+        unit_days=DAYS_PER_WEEK,
+    )
     before_fit = _fit(
         owner[purchase], day[purchase], amount[purchase], start_day, stored_model, "before"
     )
     if before_fit is not None:
         fit, idx = before_fit
         s = fit.summary
-        lap_expected[idx] = clv.expected_purchases(
-            fit.bgnbd, window / DAYS_PER_WEEK, s.frequency, s.recency, s.T
-        )
         alive_before[idx] = clv.probability_alive(fit.bgnbd, s.frequency, s.recency, s.T)
-        value_before[idx] = s.total_spend + clv.customer_lifetime_value(
-            fit.bgnbd,
-            fit.gamma_gamma,
-            s.frequency,
-            s.recency,
-            s.T,
-            s.monetary_value,
-            horizon=horizon,
-            unit_days=DAYS_PER_WEEK,
-            annual_discount_rate=config.annual_discount_rate,
-        )
         model["before"] = _model_json(fit)
 
     vector, support_only = _social(customer_ids, index)
@@ -288,13 +290,18 @@ def _compute(
     )
     tier_of = tiers(parts.score, config)
     silent = returns + support_only.astype(np.int64)
-    lapse = assess_lapsing(value_before, lap_expected, lap_actual, silent, config)
+    lapse = assess_lapsing(value_before, rhythm, lap_actual, silent, config)
+    lap_expected = rhythm.expected
     reasons: list[list[str]] = [[] for _ in range(n)]
     for i in np.flatnonzero(lapse.flagged).tolist():
         reasons[i] = explain_lapsing(
             expected=float(lap_expected[i]),
             actual=int(lap_actual[i]),
             window_days=window,
+            purchases_before=int(rhythm.purchases[i]),
+            tenure_days=float(rhythm.tenure_days[i]),
+            gap_days=float(rhythm.gap_days[i]),
+            silent_days=float(rhythm.silent_days[i]),
             p_alive_before=float(np.nan_to_num(alive_before[i])),
             p_alive_now=float(np.nan_to_num(p_alive[i])),
             returns=int(returns[i]),
@@ -322,6 +329,13 @@ def _compute(
         notes=notes,
         config=config,
     )
+
+
+def _spread(values: FloatArray, at: NDArray[np.int64], n: int, fill: float) -> FloatArray:
+    """Summary rows (for the customers `at`) as one entry per customer, `fill` elsewhere."""
+    out = np.full(n, fill, dtype=np.float64)
+    out[at] = values
+    return out
 
 
 def _model_json(fit: clv.ValueFit) -> dict[str, float]:

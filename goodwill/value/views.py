@@ -145,6 +145,8 @@ FIELD_GROUPS = (
             "lapsing_ratio",
             "lapsing_min_expected",
             "lapsing_max_probability",
+            "lapsing_min_purchases",
+            "lapsing_max_overdue_gaps",
             "valuable_percentile",
         ),
     ),
@@ -165,9 +167,15 @@ FIELD_HELP = {
     "exceptional_percentile": "With percentile tiers: the top share from here is exceptional.",
     "excellent_threshold": "With threshold tiers: score from which a customer is excellent.",
     "exceptional_threshold": "With threshold tiers: score from which a customer is exceptional.",
-    "lapsing_window_days": "Recent window in which purchases are compared with the model.",
-    "lapsing_ratio": "Lapsing when bought at most this share of what was expected.",
-    "lapsing_min_expected": "Only customers expected to buy at least this often in the window.",
+    "lapsing_window_days": "Recent window in which purchases are compared with each "
+    "customer's own rhythm before it.",
+    "lapsing_ratio": "Lapsing when bought at most this share of what their rhythm promised.",
+    "lapsing_min_expected": "Only regulars whose rhythm promises at least this many purchases "
+    "in the window.",
     "lapsing_max_probability": "…and only when so few purchases had at most this chance.",
+    "lapsing_min_purchases": "A regular has at least this many purchase days before the window "
+    "(and is known for two windows).",
+    "lapsing_max_overdue_gaps": "Already silent for more of their own usual gaps when the "
+    "window opened: lapsed earlier, not a new lapse.",
     "valuable_percentile": "Customers at or above this value percentile count as valuable.",
 }

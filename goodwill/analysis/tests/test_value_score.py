@@ -202,27 +202,77 @@ def test_default_settings_are_valid() -> None:
 # --------------------------------------------------------------------------- lapsing
 
 
-def test_lapsing_needs_value_and_a_shortfall() -> None:
+def _rhythm(purchases: list[int], tenure: list[float], last: list[float]) -> vs.Rhythm:
+    """Rhythms at a 150-day window's start: purchase days, tenure and the days from the
+    first to the last purchase (in days, so unit_days=1)."""
+    return vs.own_rhythm(
+        np.array(purchases, dtype=float) - 1.0,
+        np.array(last, dtype=float),
+        np.array(tenure, dtype=float),
+        window_days=150,
+        unit_days=1.0,
+    )
+
+
+@given(
+    st.integers(1, 300),
+    st.floats(1.0, 2000.0),
+    st.floats(0.0, 1.0),
+    st.floats(14.0, 730.0),
+)
+def test_own_rhythm_is_one_rate(purchases: int, tenure: float, share: float, window: float) -> None:
+    last = share * tenure
+    r = vs.own_rhythm([purchases - 1], [last / 7], [tenure / 7], window_days=window, unit_days=7)
+    gap = tenure / purchases
+    assert r.gap_days[0] == pytest.approx(gap)
+    assert r.expected[0] == pytest.approx(window / gap)
+    assert r.silent_days[0] == pytest.approx(tenure - last, abs=1e-9)
+    assert r.overdue_gaps[0] == pytest.approx((tenure - last) / gap, abs=1e-9)
+    assert r.purchases[0] == purchases
+
+
+def test_a_customer_without_tenure_has_no_rhythm() -> None:
+    r = _rhythm([1], [0.0], [0.0])
+    assert r.expected[0] == 0.0 and math.isinf(r.overdue_gaps[0])
+
+
+def test_lapsing_needs_value_regularity_activity_and_a_shortfall() -> None:
     config = vs.ScoreConfig(valuable_percentile=0.5)
-    value_before = [5000.0, 5000.0, 5000.0, 100.0, 5000.0]
-    expected = [4.0, 4.0, 0.3, 4.0, 4.0]
-    actual = [0, 4, 0, 0, 3]
-    result = vs.assess_lapsing(value_before, expected, actual, [0] * 5, config)
-    # 0: valuable, 4 expected, none bought -> lapsing. 1: bought as expected. 2: never
-    # expected to buy much. 3: not valuable. 4: three of four is not "well below".
-    assert result.flagged.tolist() == [True, False, False, False, False]
-    assert result.valuable.tolist() == [True, True, True, False, True]
+    # Every customer: a purchase every 30 days for 600 days (20 purchases, 5 expected in the
+    # window) unless the case varies it; the last one 10 days before the window.
+    cases = {
+        "lapsing": (5000.0, 20, 600.0, 590.0, 0),
+        "bought as usual": (5000.0, 20, 600.0, 590.0, 5),
+        "bought a third": (5000.0, 20, 600.0, 590.0, 2),  # 2 > 0.3 x 5
+        "not valuable": (100.0, 20, 600.0, 590.0, 0),
+        "too few purchases": (5000.0, 3, 600.0, 590.0, 0),
+        "known too briefly": (5000.0, 20, 290.0, 280.0, 0),  # under two windows
+        "rhythm too slow": (5000.0, 5, 600.0, 590.0, 0),  # 1.25 expected
+        "already lost": (5000.0, 20, 600.0, 480.0, 0),  # silent 4 gaps at the start
+    }
+    value, purchases, tenure, last, actual = (
+        list(col) for col in zip(*cases.values(), strict=True)
+    )
+    result = vs.assess_lapsing(value, _rhythm(purchases, tenure, last), actual, [0] * 8, config)
+    flagged = dict(zip(cases, result.flagged.tolist(), strict=True))
+    assert [name for name, hit in flagged.items() if hit] == ["lapsing"]
+    lost = dict(zip(cases, result.lost.tolist(), strict=True))
+    assert [name for name, hit in lost.items() if hit] == ["already lost"]
+    assert not result.regular[list(cases).index("rhythm too slow")]
 
 
 def test_silent_unhappiness_lowers_the_bar() -> None:
     config = vs.ScoreConfig(valuable_percentile=0.0, lapsing_max_probability=1.0)
-    quiet = vs.assess_lapsing([100.0], [4.0], [3], [0], config).flagged[0]
-    unhappy = vs.assess_lapsing([100.0], [4.0], [3], [1], config).flagged[0]
+    rhythm = _rhythm([40], [600.0], [590.0])  # 10 expected in the window
+    quiet = vs.assess_lapsing([100.0], rhythm, [4], [0], config).flagged[0]
+    unhappy = vs.assess_lapsing([100.0], rhythm, [4], [1], config).flagged[0]
     assert not quiet and unhappy
 
 
-@given(st.floats(0.5, 20.0), st.integers(0, 30))
-def test_lapsing_probability_is_the_poisson_tail(expected: float, actual: int) -> None:
-    result = vs.assess_lapsing([1.0], [expected], [actual], [0], vs.ScoreConfig())
+@given(st.integers(2, 200), st.integers(0, 30))
+def test_lapsing_probability_is_the_poisson_tail(purchases: int, actual: int) -> None:
+    rhythm = _rhythm([purchases], [600.0], [590.0])
+    expected = 150 * purchases / 600
+    result = vs.assess_lapsing([1.0], rhythm, [actual], [0], vs.ScoreConfig())
     tail = sum(math.exp(-expected) * expected**k / math.factorial(k) for k in range(actual + 1))
     assert result.probability[0] == pytest.approx(tail, rel=1e-9, abs=1e-12)

@@ -88,13 +88,26 @@ def test_a_valuable_customer_who_stops_buying_raises_a_lapsing_event_once() -> N
     assert loyal.lapsing and not steady.lapsing
     assert loyal.lapsing_actual == 0 and loyal.lapsing_expected > 3
     assert loyal.lapsing_reasons[0].startswith("Bought 0 times in the last 150 days")
-    assert "P(still a customer) fell from" in loyal.lapsing_reasons[1]
+    assert loyal.lapsing_reasons[1].startswith("Still buying when the window opened")
+    assert "P(still a customer) fell from" in loyal.lapsing_reasons[2]
     event = Event.objects.get(type=services.LAPSING, customer_id=loyal.customer_id)
     assert event.payload["reasons"] == loyal.lapsing_reasons
     flagged = CustomerValue.objects.filter(lapsing=True).count()
     assert Event.objects.filter(type=services.LAPSING).count() == flagged
     services.score_customers()
     assert Event.objects.filter(type=services.LAPSING).count() == flagged
+
+
+def test_a_customer_lost_before_the_window_is_not_a_new_lapse() -> None:
+    load_shop()
+    # Bought every three weeks, then nothing for the last 300 days: already silent for
+    # over five of their usual gaps when the 150-day window opened.
+    regular_buyer("GONE", every_days=21, until=END - timedelta(days=300), amount="450.00")
+    regular_buyer("STEADY", every_days=21, until=END, amount="450.00")
+    services.score_customers()
+    gone = CustomerValue.objects.get(customer__external_id="GONE")
+    assert not gone.lapsing and gone.lapsing_actual == 0 and gone.lapsing_expected > 3
+    assert not Event.objects.filter(type=services.LAPSING, customer_id=gone.customer_id).exists()
 
 
 def test_returns_count_as_silent_unhappiness() -> None:
