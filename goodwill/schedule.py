@@ -93,12 +93,13 @@ def due_jobs(last_runs: dict[str, datetime], now: datetime) -> list[PeriodicJob]
 
 
 def run_due_jobs(
-    state_path: Path, *, now: datetime, skip: frozenset[str] = frozenset()
+    state_path: Path, *, now: datetime, skip: frozenset[str] = frozenset(), every: bool = False
 ) -> list[JobOutcome]:
-    """Run each due job once (a failing job is logged and reported, the others still run)."""
+    """Run each due job once (a failing job is logged and reported, the others still run);
+    ``every=True`` runs every job, due or not (after a bulk load, say)."""
     state = _read_state(state_path)
     outcomes = []
-    for job in due_jobs(state, now):
+    for job in due_jobs({} if every else state, now):
         if job.name in skip:
             continue
         try:

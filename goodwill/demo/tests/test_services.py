@@ -107,6 +107,9 @@ def test_command_builds_once_then_says_so() -> None:
     text = out.getvalue()
     assert "Messages" in text and "900" in text
     assert "admin" in text and services.DEMO_PASSWORD in text
+    # The scheduled work ran once, so the pages have scores, alerts and suggestions to show.
+    assert "Ran the periodic jobs once" in text and "value.rescore" in text
+    assert _count("value.CustomerValue") >= 60
     out = io.StringIO()
     call_command("demo", *args, "--end=2026-02-03", stdout=out)  # a day later: same demo
     assert "already holds the demo" in out.getvalue()
