@@ -505,6 +505,10 @@ def _span(days: float) -> str:
     return _plural(round(days), "day", "days")
 
 
+def _before(days: float) -> str:
+    return "the day it opened" if days < 1 else f"{_span(days)} before it"
+
+
 def explain_lapsing(
     *,
     expected: float,
@@ -525,8 +529,8 @@ def explain_lapsing(
         f"Bought {_plural(actual, 'time', 'times')} in the last {window_days} days; "
         f"at their own rhythm ({_plural(purchases_before, 'purchase', 'purchases')} in "
         f"{_span(tenure_days)}) they would have bought {expected:.1f}",
-        f"Still buying when the window opened: last purchase {_span(silent_days)} before "
-        f"it, against a usual gap of {_span(gap_days)}",
+        f"Still a regular when the window opened: last purchase {_before(silent_days)} "
+        f"({silent_days / gap_days:.1f}× their usual gap of {_span(gap_days)})",
         f"P(still a customer) fell from {p_alive_before:.0%} to {p_alive_now:.0%}",
     ]
     if returns:

@@ -276,3 +276,28 @@ def test_lapsing_probability_is_the_poisson_tail(purchases: int, actual: int) ->
     result = vs.assess_lapsing([1.0], rhythm, [actual], [0], vs.ScoreConfig())
     tail = sum(math.exp(-expected) * expected**k / math.factorial(k) for k in range(actual + 1))
     assert result.probability[0] == pytest.approx(tail, rel=1e-9, abs=1e-12)
+
+
+def test_lapsing_explanation_gives_the_rhythm_and_the_silence() -> None:
+    lines = vs.explain_lapsing(
+        expected=5.43,
+        actual=0,
+        window_days=150,
+        purchases_before=21,
+        tenure_days=580.0,
+        gap_days=580.0 / 21,
+        silent_days=0.0,
+        p_alive_before=0.92,
+        p_alive_now=0.34,
+        returns=1,
+        support_without_posts=False,
+    )
+    assert lines[0] == (
+        "Bought 0 times in the last 150 days; at their own rhythm (21 purchases in 19 months) "
+        "they would have bought 5.4"
+    )
+    assert lines[1] == (
+        "Still a regular when the window opened: last purchase the day it opened "
+        "(0.0× their usual gap of 28 days)"
+    )
+    assert lines[2:] == ["P(still a customer) fell from 92% to 34%", "1 return in the window"]

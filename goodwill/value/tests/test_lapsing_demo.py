@@ -12,6 +12,8 @@ the scorer with its default settings, and compares.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from goodwill.value import services
@@ -21,8 +23,10 @@ from goodwill.value.tests.helpers import load_shop
 pytestmark = pytest.mark.django_db
 
 
-def _figures(seed: int) -> dict[str, float]:
+def _figures(seed: int, **settings: Any) -> dict[str, float]:
     world = load_shop(customers=2000, seed=seed)
+    if settings:
+        services.save_settings(data=settings, actor=None, note="lapsing ablation")
     services.score_customers()
     flagged = set(
         CustomerValue.objects.filter(lapsing=True).values_list("customer__external_id", flat=True)
@@ -49,4 +53,32 @@ def test_issue_target_recall_and_precision(seed: int) -> None:
     figures = _figures(seed)
     print(f"demo seed {seed}: {figures}")  # the figures the README quotes (pytest -s)
     assert figures["planted"] == 50
-    assert figures["recall"] >= 0.9 and figures["precision"] >= 0.8
+    assert figures["recall"] >= TARGET["recall"]
+    assert figures["precision"] >= TARGET["precision"]
+
+
+# Each ablation changes one part of the definition on the product's side only; the truth keeps
+# it, so the two no longer describe the same customers and one of the figures falls below
+# issue 5's target (seed 0 with the default settings: 67 flagged, recall 0.95, precision 0.90).
+ABLATIONS: dict[str, tuple[dict[str, Any], str]] = {
+    # No "still active when the window opened" rule: customers lost earlier come back.
+    "no active rule": ({"lapsing_max_overdue_gaps": 100.0}, "precision"),
+    "active within 4 gaps": ({"lapsing_max_overdue_gaps": 4.0}, "precision"),
+    "active within 2 gaps": ({"lapsing_max_overdue_gaps": 2.0}, "recall"),
+    # h8's earlier bar: any repeat buyer expected once in the window, half of it bought.
+    "looser regular and shortfall": (
+        {"lapsing_min_purchases": 2, "lapsing_min_expected": 1.0, "lapsing_ratio": 0.5},
+        "precision",
+    ),
+    "rhythm of 1.5 in the window": ({"lapsing_min_expected": 1.5}, "precision"),
+    "rhythm of 2.5 in the window": ({"lapsing_min_expected": 2.5}, "recall"),
+}
+TARGET = {"recall": 0.9, "precision": 0.8}
+
+
+@pytest.mark.parametrize("name", sorted(ABLATIONS))
+def test_each_part_of_the_definition_earns_its_place(name: str) -> None:
+    settings, falls = ABLATIONS[name]
+    figures = _figures(0, **settings)
+    print(f"demo seed 0, {name}: {figures}")
+    assert figures[falls] < TARGET[falls]

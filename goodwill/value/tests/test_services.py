@@ -88,7 +88,7 @@ def test_a_valuable_customer_who_stops_buying_raises_a_lapsing_event_once() -> N
     assert loyal.lapsing and not steady.lapsing
     assert loyal.lapsing_actual == 0 and loyal.lapsing_expected > 3
     assert loyal.lapsing_reasons[0].startswith("Bought 0 times in the last 150 days")
-    assert loyal.lapsing_reasons[1].startswith("Still buying when the window opened")
+    assert loyal.lapsing_reasons[1].startswith("Still a regular when the window opened")
     assert "P(still a customer) fell from" in loyal.lapsing_reasons[2]
     event = Event.objects.get(type=services.LAPSING, customer_id=loyal.customer_id)
     assert event.payload["reasons"] == loyal.lapsing_reasons
