@@ -509,6 +509,35 @@ def _before(days: float) -> str:
     return "the day it opened" if days < 1 else f"{_span(days)} before it"
 
 
+def _shortfall_line(
+    expected: float, actual: int, window_days: int, purchases_before: int, tenure_days: float
+) -> str:
+    return (
+        f"Bought {_plural(actual, 'time', 'times')} in the last {window_days} days; "
+        f"at their own rhythm ({_plural(purchases_before, 'purchase', 'purchases')} in "
+        f"{_span(tenure_days)}) they would have bought {expected:.1f}"
+    )
+
+
+def explain_lapsed_earlier(
+    *,
+    expected: float,
+    actual: int,
+    window_days: int,
+    purchases_before: int,
+    tenure_days: float,
+    gap_days: float,
+    silent_days: float,
+) -> list[str]:
+    """Why a valuable regular is on the "lapsed earlier" list rather than lapsing now."""
+    return [
+        _shortfall_line(expected, actual, window_days, purchases_before, tenure_days),
+        f"Already silent when the window opened: last purchase {_before(silent_days)} "
+        f"({silent_days / gap_days:.1f}× their usual gap of {_span(gap_days)}), so this is "
+        "an earlier loss, not a new lapse",
+    ]
+
+
 def explain_lapsing(
     *,
     expected: float,
@@ -526,9 +555,7 @@ def explain_lapsing(
     """Plain sentences behind a lapsing flag: the shortfall against the customer's own
     rhythm first, then why it is a new lapse (still buying when the window opened)."""
     lines = [
-        f"Bought {_plural(actual, 'time', 'times')} in the last {window_days} days; "
-        f"at their own rhythm ({_plural(purchases_before, 'purchase', 'purchases')} in "
-        f"{_span(tenure_days)}) they would have bought {expected:.1f}",
+        _shortfall_line(expected, actual, window_days, purchases_before, tenure_days),
         f"Still a regular when the window opened: last purchase {_before(silent_days)} "
         f"({silent_days / gap_days:.1f}× their usual gap of {_span(gap_days)})",
         f"P(still a customer) fell from {p_alive_before:.0%} to {p_alive_now:.0%}",

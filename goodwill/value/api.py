@@ -39,7 +39,12 @@ class ScoreOut(Schema):
     lapsing: bool
     lapsing_expected: float | None
     lapsing_actual: int | None
-    lapsing_reasons: list[str]
+    lapsing_reasons: list[str] = Field(
+        ..., description="Why the customer is lapsing, or lapsed earlier; empty otherwise."
+    )
+    lapsed_earlier: bool = Field(
+        ..., description="Valuable regular already silent when the lapsing window opened."
+    )
     settings_version: int
     computed_at: datetime
     changed_at: datetime

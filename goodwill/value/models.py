@@ -75,6 +75,9 @@ class CustomerValue(models.Model):
     lapsing_expected = models.FloatField(null=True, blank=True)
     lapsing_actual = models.PositiveIntegerField(null=True, blank=True)
     lapsing_reasons = models.JSONField(default=list, blank=True)
+    # A valuable regular already silent for several usual gaps when the lapsing window
+    # opened: lapsed earlier (a win-back list), never a new lapsing event.
+    lapsed_earlier = models.BooleanField(default=False, db_index=True)
     settings_version = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
     changed_at = models.DateTimeField()

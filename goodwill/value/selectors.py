@@ -65,6 +65,11 @@ def at_risk() -> QuerySet[CustomerValue]:
     return scores(lapsing=True)
 
 
+def lapsed_earlier() -> QuerySet[CustomerValue]:
+    """Valuable regulars who were already silent when the lapsing window opened."""
+    return scores().filter(lapsed_earlier=True)
+
+
 def tier_counts() -> dict[str, int]:
     counts = dict(
         CustomerValue.objects.filter(customer__merged_into__isnull=True)

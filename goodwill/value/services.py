@@ -32,6 +32,7 @@ from goodwill.analysis.value_score import (
     ScoreConfig,
     assess_lapsing,
     explain,
+    explain_lapsed_earlier,
     explain_lapsing,
     own_rhythm,
     tiers,
@@ -124,6 +125,7 @@ class _Population:
     effects: tuple[FloatArray, FloatArray, FloatArray]
     tiers: list[str]
     lapsing: NDArray[np.bool_]
+    lapsed_earlier: NDArray[np.bool_]
     lapsing_expected: FloatArray
     lapsing_actual: NDArray[np.int64]
     lapsing_reasons: list[list[str]]
@@ -293,6 +295,16 @@ def _compute(
     lapse = assess_lapsing(value_before, rhythm, lap_actual, silent, config)
     lap_expected = rhythm.expected
     reasons: list[list[str]] = [[] for _ in range(n)]
+    for i in np.flatnonzero(lapse.lost).tolist():
+        reasons[i] = explain_lapsed_earlier(
+            expected=float(lap_expected[i]),
+            actual=int(lap_actual[i]),
+            window_days=window,
+            purchases_before=int(rhythm.purchases[i]),
+            tenure_days=float(rhythm.tenure_days[i]),
+            gap_days=float(rhythm.gap_days[i]),
+            silent_days=float(rhythm.silent_days[i]),
+        )
     for i in np.flatnonzero(lapse.flagged).tolist():
         reasons[i] = explain_lapsing(
             expected=float(lap_expected[i]),
@@ -322,6 +334,7 @@ def _compute(
         effects=(parts.reach_effect, parts.influence_effect, parts.advocacy_effect),
         tiers=tier_of,
         lapsing=lapse.flagged,
+        lapsed_earlier=lapse.lost,
         lapsing_expected=lap_expected,
         lapsing_actual=lap_actual,
         lapsing_reasons=reasons,
@@ -483,6 +496,7 @@ def _row_values(pop: _Population, i: int, version: int) -> dict[str, Any]:
         "lapsing_expected": round(float(pop.lapsing_expected[i]), 3),
         "lapsing_actual": int(pop.lapsing_actual[i]),
         "lapsing_reasons": pop.lapsing_reasons[i],
+        "lapsed_earlier": bool(pop.lapsed_earlier[i]),
         "settings_version": version,
     }
 

@@ -44,21 +44,29 @@ def customer_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
     )
 
 
+LAPSED_SHOWN = 25
+
+
 @login_required
 def at_risk(request: HttpRequest) -> HttpResponse:
-    """Valuable customers who are lapsing, most valuable first."""
+    """Valuable customers who are lapsing, most valuable first; below them, the most
+    valuable of those who had lapsed before the window (a win-back list)."""
     tier = request.GET.get("tier", "")
     if tier not in TIERS:
         tier = ""
     qs = selectors.at_risk()
+    lapsed = selectors.lapsed_earlier()
     if tier:
         qs = qs.filter(tier=tier)
+        lapsed = lapsed.filter(tier=tier)
     page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "value/at_risk.html",
         {
             "page_obj": page_obj,
+            "lapsed": lapsed[:LAPSED_SHOWN],
+            "lapsed_count": lapsed.count(),
             "tier": tier,
             "tiers": TIERS,
             "tier_counts": selectors.tier_counts(),

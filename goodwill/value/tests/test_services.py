@@ -107,6 +107,7 @@ def test_a_customer_lost_before_the_window_is_not_a_new_lapse() -> None:
     services.score_customers()
     gone = CustomerValue.objects.get(customer__external_id="GONE")
     assert not gone.lapsing and gone.lapsing_actual == 0 and gone.lapsing_expected > 3
+    assert gone.lapsed_earlier and "earlier loss" in gone.lapsing_reasons[1]
     assert not Event.objects.filter(type=services.LAPSING, customer_id=gone.customer_id).exists()
 
 

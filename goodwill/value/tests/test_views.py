@@ -22,9 +22,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def scored() -> Customer:
-    """A scored shop with one valuable customer who stopped buying (named hostilely)."""
+    """A scored shop with one valuable customer who stopped buying (named hostilely) and
+    one who had stopped long before the lapsing window."""
     load_shop(customers=150)
     regular_buyer("LOYAL", every_days=21, until=END - timedelta(days=155), amount="450.00")
+    regular_buyer("GONE", every_days=21, until=END - timedelta(days=300), amount="450.00")
     customer = Customer.objects.get(external_id="LOYAL")
     customer.display_name = HOSTILE
     customer.save()
@@ -70,7 +72,7 @@ def test_at_risk_lists_lapsing_customers_by_value_with_reasons_escaped(
 ) -> None:
     response = signed_in.get(reverse("value:at_risk"))
     html = response.content.decode()
-    ids = row_ids(html, "customer")
+    ids = row_ids(html.split('id="lapsed-earlier"')[0], "customer")
     expected = list(
         CustomerValue.objects.filter(lapsing=True)
         .order_by("-score", "customer_id")
@@ -80,6 +82,17 @@ def test_at_risk_lists_lapsing_customers_by_value_with_reasons_escaped(
     assert HOSTILE not in html and "&lt;script&gt;" in html
     assert "Bought 0 times in the last 150 days" in html
     assert 'href="/value/"' in html  # the nav link
+
+
+def test_at_risk_lists_customers_lost_earlier_apart(signed_in: Any, scored: Customer) -> None:
+    html = signed_in.get(reverse("value:at_risk")).content.decode()
+    lapsing, lapsed = html.split('id="lapsed-earlier"')
+    gone = CustomerValue.objects.get(customer__external_id="GONE")
+    assert gone.lapsed_earlier and not gone.lapsing
+    assert gone.customer_id in row_ids(lapsed, "customer")
+    assert gone.customer_id not in row_ids(lapsing, "customer")
+    assert gone.lapsing_reasons[1].startswith("Already silent when the window opened")
+    assert gone.lapsing_reasons[1] in lapsed
 
 
 def test_at_risk_filters_by_tier(signed_in: Any, scored: Customer) -> None:
@@ -95,10 +108,12 @@ def test_at_risk_filters_by_tier(signed_in: Any, scored: Customer) -> None:
 def test_at_risk_page_queries_do_not_grow_with_rows(
     signed_in: Any, scored: Customer, django_assert_max_num_queries: Any
 ) -> None:
-    CustomerValue.objects.update(lapsing=True)  # every row on the page
-    with django_assert_max_num_queries(10):
+    CustomerValue.objects.update(lapsing=True, lapsed_earlier=True)  # every row on the page
+    with django_assert_max_num_queries(12):
         response = signed_in.get(reverse("value:at_risk"))
-    assert len(row_ids(response.content.decode(), "customer")) == 50
+    lapsing, lapsed = response.content.decode().split('id="lapsed-earlier"')
+    assert len(row_ids(lapsing, "customer")) == 50
+    assert len(row_ids(lapsed, "customer")) == 25
 
 
 def test_value_pages_need_a_login(client: Any, db: None) -> None:
