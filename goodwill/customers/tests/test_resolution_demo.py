@@ -24,22 +24,17 @@ pytestmark = pytest.mark.django_db
 
 def test_resolution_on_the_demo_world(tmp_path: Path) -> None:
     truth_path = tmp_path / "truth.json"
-    demo_services.build_demo(
-        seed=7,
-        customers=400,
-        messages=6000,
-        days=30,
-        end=datetime(2026, 11, 2, tzinfo=UTC),
-        truth_path=truth_path,
-    )
+    # The demo world `goodwill demo` builds (default seed and sizes): the Done-when is about
+    # that world, and a smaller one has too few links for a 0.9 threshold to be stable.
+    demo_services.build_demo(end=datetime(2026, 11, 2, tzinfo=UTC), truth_path=truth_path)
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
-    assert len(truth["shared_identities"]) > 50
+    assert len(truth["shared_identities"]) > 500
     merged_on_ingest = Merge.objects.count()
     assert merged_on_ingest > 0  # order numbers and addresses link as messages arrive
 
     report = services.resolve_identities()
     scores = score_against_truth(truth)
-    assert scores.true_links > 100
+    assert scores.true_links > 1000
     assert scores.auto_precision >= 0.99, scores
     assert scores.recall >= 0.9, scores
 
