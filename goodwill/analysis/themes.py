@@ -24,8 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse as sp
-from scipy.stats import binom
-from sklearn.feature_extraction.text import CountVectorizer
 
 from goodwill.analysis.text import normalise_many
 from goodwill.analysis.topics import STOPWORDS
@@ -72,6 +70,8 @@ def _surprise(
     n_recent / (n_recent + n_base) when nothing changed (a one-sided binomial test).
     """
     share = n_recent / (n_recent + n_base)
+    from scipy.stats import binom  # imported here: scipy.stats is heavy at start-up
+
     p = binom.sf(in_recent - 1, in_recent + in_base, share)
     return np.asarray(-np.log10(np.maximum(p, 1e-300)), dtype=np.float64)
 
@@ -107,6 +107,9 @@ def discover_themes(
     if not recent:
         return []
     docs = [" ".join(t) for t in phrase_tokens([*recent, *baseline])]
+    # Imported here: scikit-learn (and the pandas it pulls in) costs ~100 MB at start-up.
+    from sklearn.feature_extraction.text import CountVectorizer
+
     vectoriser = CountVectorizer(
         tokenizer=str.split,
         token_pattern=None,

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 FloatArray = NDArray[np.float64]
 
@@ -483,6 +482,8 @@ def assess_lapsing(
         & (expected >= config.lapsing_min_expected)
     )
     active = rhythm.overdue_gaps <= config.lapsing_max_overdue_gaps
+    from scipy import stats  # imported here: scipy.stats is heavy at start-up
+
     probability: FloatArray = stats.poisson.cdf(actual, np.maximum(expected, 1e-12))
     ratio = np.where(silent, min(1.0, 1.5 * config.lapsing_ratio), config.lapsing_ratio)
     shortfall = (actual <= ratio * expected) & (probability <= config.lapsing_max_probability)
