@@ -109,3 +109,23 @@ def test_the_console_script_prints_a_json_summary_and_exit_codes(tmp_path: Path)
     assert strict.returncode == 1
     assert "line 8, field created_at" in strict.stderr
     assert json.loads(strict.stdout.strip().splitlines()[-1])["created"] == 0
+
+
+@pytest.mark.django_db
+def test_bulk_import_then_backfill_analyses_everything_once() -> None:
+    from goodwill.events.models import Event
+
+    run("messages", str(TEN_GOOD_THREE_BAD), "--bulk")
+    assert Message.objects.count() == 10
+    assert not Message.objects.filter(analysed_at__isnull=False).exists()
+    assert Event.objects.count() == 0  # history: no message.received events
+    out = io.StringIO()
+    call_command("analysis", "backfill", "--batch-size", "3", stdout=out)
+    assert out.getvalue().strip() == "analysed 10 messages"
+    assert not Message.objects.filter(analysed_at__isnull=True).exists()
+    assert Message.objects.exclude(sentiment="").count() == 10
+    out = io.StringIO()
+    call_command("analysis", "backfill", stdout=out)
+    assert out.getvalue().strip() == "analysed 0 messages"
+    with pytest.raises(CommandError, match="--batch-size"):
+        call_command("analysis", "backfill", "--batch-size", "0")

@@ -18,13 +18,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.listening import retraining
+from goodwill.listening import services as listening_services
 
 
 class Command(BaseCommand):
     help = "Retrain the installation's sentiment model from labels, or show its status."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{retrain,status}")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{retrain,status,backfill}"
+        )
         retrain = sub.add_parser("retrain", help="Fit, compare by cross-validation, install.")
         retrain.add_argument(
             "--with-datasets",
@@ -40,10 +43,18 @@ class Command(BaseCommand):
         retrain.add_argument("--json", action="store_true", help="print the report as JSON")
         status = sub.add_parser("status", help="The model in use and the history of retrains.")
         status.add_argument("--json", action="store_true", help="print the status as JSON")
+        backfill = sub.add_parser(
+            "backfill",
+            help="Analyse stored messages that have no analysis (after `import --bulk`).",
+        )
+        backfill.add_argument("--batch-size", type=int, default=2000, help="messages a batch")
+        backfill.add_argument("--limit", type=int, default=None, help="stop after N messages")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "retrain":
             self._retrain(options)
+        elif options["action"] == "backfill":
+            self._backfill(options)
         else:
             self._status(options["json"])
 
@@ -73,6 +84,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:<28} {scores.accuracy:>9.3f} {scores.macro_f1:>9.3f}")
         verdict = f"installed as v{report.version}" if report.installed else "not installed"
         self.stdout.write(f"{verdict}: {report.reason}")
+
+    def _backfill(self, options: dict[str, Any]) -> None:
+        size, limit = options["batch_size"], options["limit"]
+        if size < 1:
+            raise CommandError(f"--batch-size: must be at least 1, got {size}")
+        if limit is not None and limit < 1:
+            raise CommandError(f"--limit: must be at least 1, got {limit}")
+        done = listening_services.analyse_stored_messages(batch_size=size, limit=limit)
+        self.stdout.write(f"analysed {done:,} messages")
 
     def _status(self, as_json: bool) -> None:
         status = retraining.sentiment_status()

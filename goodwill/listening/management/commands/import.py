@@ -55,6 +55,14 @@ class Command(BaseCommand):
             default=None,
             help="name of the Source to file them under (default: file:<file name>)",
         )
+        messages.add_argument(
+            "--bulk",
+            action="store_true",
+            help=(
+                "load history fast: store without analysis or message.received events, then "
+                "run `goodwill analysis backfill` (events are not emitted for history)"
+            ),
+        )
         transactions = kinds.add_parser(
             "transactions",
             help="transactions CSV: customer_id or email, date, amount[, currency, transaction_id]",
@@ -81,6 +89,8 @@ class Command(BaseCommand):
                     strict=options["strict"],
                     rejects_path=options["rejects"],
                     progress=True,
+                    analyse=not options["bulk"],
+                    emit_events=not options["bulk"],
                 )
             else:
                 summary = import_transactions(
