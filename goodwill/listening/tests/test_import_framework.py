@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +52,38 @@ def test_a_refused_batch_stops_a_strict_import(tmp_path: Path) -> None:
     importer, stream, (_, records) = make(tmp_path, ["a", "refused"], strict=True)
     with pytest.raises(ImportFailed, match="lines 2-3: the database refused"):
         importer.run(stream, records)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("strict", [False, True])
+def test_older_objects_are_frozen_only_while_the_import_runs(tmp_path: Path, strict: bool) -> None:
+    ids = ["a", "b", "c", "d"] if not strict else ["a", "b", "c", "refused"]
+    importer, stream, (_, records) = make(tmp_path, ids, strict=strict)
+    frozen_during: list[int] = []
+    store = importer.store
+
+    def watching(batch: list[str]) -> tuple[int, int, int]:
+        frozen_during.append(gc.get_freeze_count())
+        return store(batch)
+
+    importer.store = watching
+    gc.unfreeze()
+    if strict:
+        with pytest.raises(ImportFailed):
+            importer.run(stream, records)
+    else:
+        importer.run(stream, records)
+    assert frozen_during and all(count > 0 for count in frozen_during)
+    assert gc.get_freeze_count() == 0  # handed back, even when the import failed
+
+
+@pytest.mark.django_db
+def test_a_freeze_the_host_made_is_left_in_place(tmp_path: Path) -> None:
+    importer, stream, (stored, records) = make(tmp_path, ["a", "b"], strict=False)
+    gc.freeze()
+    try:
+        importer.run(stream, records)
+        assert gc.get_freeze_count() > 0  # not unfrozen by the import
+    finally:
+        gc.unfreeze()
+    assert stored == ["a", "b"]
