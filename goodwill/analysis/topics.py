@@ -123,13 +123,28 @@ def _unit_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
 
 
+def _negated_forms(term: str) -> list[str]:
+    """The term as it reads inside a negation scope, too: normalisation marks the words after
+    a negator ("no refund" -> "no not_refund"), but a complaint about a missing refund is
+    still about refunds. A scope runs to the end of the clause, so in a two-word term either
+    both words are marked or, when the first is the negator itself, only the second."""
+    words = term.split()
+    if not words or any(w.startswith("not_") for w in words):
+        return [term]
+    if len(words) == 1:
+        return [term, f"not_{words[0]}"]
+    marked = [f"not_{w}" for w in words]
+    return [term, " ".join([words[0], *marked[1:]]), " ".join(marked)]
+
+
 def _build(taxonomy: Taxonomy) -> _Matcher:
     by_key: dict[int, int] = {}
     for bit, topic in enumerate(taxonomy.topics):
         for term in normalise_many(topic.keywords):
-            key = term_key(term)
-            if key is not None:
-                by_key[key] = by_key.get(key, 0) | (1 << bit)
+            for form in _negated_forms(term):
+                key = term_key(form)
+                if key is not None:
+                    by_key[key] = by_key.get(key, 0) | (1 << bit)
     order = sorted(by_key)
     columns = []
     for topic in taxonomy.topics:

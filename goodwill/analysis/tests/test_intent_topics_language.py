@@ -124,3 +124,13 @@ def test_an_edited_taxonomy_with_the_same_names_uses_its_own_keywords() -> None:
         # A fresh object each time, possibly at a freed object's address: content decides.
         taxonomy = Taxonomy.from_dict({"topics": [{"name": "luggage", "keywords": [keyword]}]})
         assert assign_topics(docs, taxonomy) == expected
+
+
+def test_a_keyword_inside_a_negation_scope_still_names_the_topic() -> None:
+    from goodwill.analysis.text import normalise_many
+    from goodwill.analysis.topics import assign_topics
+
+    docs = normalise_many(
+        ["Still no refund for E8F8VT.", "never got my lost luggage back", "no wifi again"]
+    )
+    assert assign_topics(docs) == [["refund"], ["baggage"], ["connectivity"]]
