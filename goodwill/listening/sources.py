@@ -419,6 +419,9 @@ def record_delivery(
     return run
 
 
+STALE_RUN_AFTER = timedelta(hours=2)
+
+
 def run_source(
     *,
     source: Source,
@@ -433,6 +436,18 @@ def run_source(
     Source (``last_error``, ``next_run_at`` backed off), and the pages stored before it stay.
     """
     started = now()
+    # A run still "running" from before a crash or a kill never finished: say so, rather than
+    # leave it looking alive forever. (Claiming keeps scheduled runs of a source apart, and
+    # no run lasts anywhere near this long: MAX_PAGES_PER_RUN pages with client timeouts.)
+    SourceRun.objects.filter(
+        source=source,
+        status=SourceRun.Status.RUNNING,
+        started_at__lt=started - STALE_RUN_AFTER,
+    ).update(
+        status=SourceRun.Status.ERROR,
+        error="interrupted: the process stopped before the run finished",
+        finished_at=started,
+    )
     run = SourceRun.objects.create(source=source, started_at=started, trigger=trigger)
     client = HttpClient() if http is None else None
     active: Http = http if http is not None else client  # type: ignore[assignment]

@@ -189,3 +189,19 @@ def test_run_due_sources_is_a_periodic_job() -> None:
     job = JOBS["listening.run_due_sources"]
     assert job.func is sources.run_due_sources_job
     assert job.every == timedelta(minutes=1)
+
+
+def test_a_run_left_running_by_a_crash_is_closed_by_the_next_run(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    fake_server.route("GET", SEARCH, Reply(json=fixture_json("x/search_page2.json")))
+    source = x_source("crashed", fake_server)
+    now = timezone.now()
+    crashed = SourceRun.objects.create(source=source, started_at=now - timedelta(hours=3))
+    recent = SourceRun.objects.create(source=source, started_at=now - timedelta(minutes=5))
+    sources.run_source(source=source, http=http)
+    crashed.refresh_from_db()
+    recent.refresh_from_db()
+    assert crashed.status == "error" and "interrupted" in crashed.error
+    assert crashed.finished_at is not None
+    assert recent.status == "running"  # may still be going (a manual run, say)
