@@ -51,6 +51,12 @@ def test_list_shows_runs_errors_and_escapes(
     assert HOSTILE not in html
     assert "&lt;script&gt;" in html
     assert "3× error" in html
+    assert "rate limited" not in html
+    Source.objects.filter(pk=broken.pk).update(
+        last_error="rate limited; retry at 2026-11-25T15:00:00+00:00", consecutive_failures=0
+    )
+    html = signed_in.get("/sources/").content.decode()
+    assert "rate limited</span>" in html and "× error" not in html
     assert "due now" in html
     assert 'href="/sources/add/"' not in html  # agents read only
 
