@@ -10,12 +10,11 @@ stays flat: nothing but the current batch, the first few errors and a set of 64-
 from __future__ import annotations
 
 import csv
-import gc
 import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
 from django.db import DatabaseError, transaction
+
+from goodwill.bulk import older_objects_frozen
 
 SUMMARY_KEYS = ("read", "created", "updated", "unchanged", "rejected", "duplicates")
 # How many row errors (and duplicate notes) a summary keeps for display; the rejects file has all.
@@ -454,27 +455,6 @@ def amount_value(values: Mapping[str, Any], name: str, *, max_digits: int = 14) 
 
 
 # --- The import loop ------------------------------------------------------------------------
-
-
-@contextmanager
-def older_objects_frozen() -> Iterator[None]:
-    """Keep the objects that exist now (Django, the loaded modules: about a million in a
-    serving process) out of the cyclic garbage collector's scans while the block runs.
-
-    An import allocates several container objects a row, so the collector runs often, and each
-    older-generation pass re-scanned all of those long-lived objects: ~5-9 us a row of CPU
-    (benchmarks/README-pipeline.md). They are handed back to the collector afterwards, so
-    nothing is kept longer than the block. When the host process already froze its objects
-    (a pre-forking server), its freeze is left as it is.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class _Progress:

@@ -92,7 +92,6 @@ class StageClock:
             self._into[self._name] = self._into.get(self._name, 0.0) + spent
 
 
-@transaction.atomic
 def ingest_batch(
     *,
     source: Source | None,
@@ -125,8 +124,24 @@ def ingest_batch(
     ids counted from the table's counter or read back by key, COPY on PostgreSQL,
     executemany UPDATE) instead of
     bulk_create/bulk_update: that took ingest from ~3,800 to ~22,000 messages/s on SQLite
-    (benchmarks/README.md).
+    (benchmarks/README.md). Objects older than the batch are kept out of the garbage
+    collector's scans meanwhile (``bulk.older_objects_frozen``).
     """
+    with bulk.older_objects_frozen():
+        return _ingest(
+            source=source, items=items, analyse=analyse, emit_events=emit_events, timings=timings
+        )
+
+
+@transaction.atomic
+def _ingest(
+    *,
+    source: Source | None,
+    items: Sequence[MessageItem],
+    analyse: bool,
+    emit_events: bool,
+    timings: dict[str, float] | None,
+) -> BatchResult:
     result = BatchResult()
     if not items:
         return result
