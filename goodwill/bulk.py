@@ -32,12 +32,12 @@ except ImportError:  # pragma: no cover - SQLite-only installs
 
 @contextmanager
 def older_objects_frozen() -> Iterator[None]:
-    """Keep the objects that exist now (Django, the loaded modules: about a million in a
-    serving process) out of the cyclic garbage collector's scans while the block runs.
+    """Keep the objects that exist now (Django and the loaded modules: ~135,000 after
+    start-up) out of the cyclic garbage collector's scans while the block runs.
 
-    A bulk load allocates several container objects a row, so the collector runs often, and each
-    older-generation pass re-scanned all of those long-lived objects: ~5-9 us a row of CPU
-    (benchmarks/README-pipeline.md). They are handed back to the collector afterwards, so
+    A bulk load allocates several container objects a row, so the collector runs often; with
+    the older objects frozen a bulk import costs ~43 us of CPU a row instead of ~50 (measured,
+    benchmarks/README-pipeline.md). They are handed back to the collector afterwards, so
     nothing is kept longer than the block. When the host process already froze its objects
     (a pre-forking server), its freeze is left as it is.
     """
