@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from benchmarks.generate import COLUMNS, write_csv
+from benchmarks.generate import COLUMNS, message_item, write_csv
 
 TABLE = "listening_message"
 BASELINE_CHUNK = 50_000  # tuples built (untimed) and inserted per executemany call
@@ -417,24 +417,7 @@ def worker_ingest(path: Path, work: Path, opts: argparse.Namespace) -> dict[str,
         from goodwill.listening.services import ingest_batch
         from goodwill.listening.types import MessageItem
 
-        def item(rec: dict[str, str]) -> MessageItem:
-            return MessageItem(
-                channel=rec["channel"],
-                external_id=rec["external_id"],
-                author_id=rec["author_handle"],
-                author_handle=rec["author_handle"],
-                created_at=datetime.fromisoformat(rec["created_at"]),
-                text=rec["text"],
-                author_name=rec["author_name"],
-                url=rec["url"],
-                in_reply_to=rec["in_reply_to"],
-                likes=int(rec["likes"]),
-                shares=int(rec["shares"]),
-                replies=int(rec["replies"]),
-                followers=int(rec["followers"]) if rec["followers"] else None,
-                language=rec["language"],
-                is_from_company=rec["is_company"] == "true",
-            )
+        item = message_item
 
         clock, count = _Clock(), 0
         stages: dict[str, float] = {}

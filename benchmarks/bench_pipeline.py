@@ -153,31 +153,11 @@ def _row(name: str, ours: Any, base: Any, **more: Any) -> dict[str, Any]:
 
 def _items(path: Path) -> list[Any]:
     import csv
-    from datetime import datetime
 
-    from goodwill.listening.types import MessageItem
+    from benchmarks.generate import message_item
 
     with path.open(newline="", encoding="utf-8") as fh:
-        return [
-            MessageItem(
-                channel=rec["channel"],
-                external_id=rec["external_id"],
-                author_id=rec["author_handle"],
-                author_handle=rec["author_handle"],
-                created_at=datetime.fromisoformat(rec["created_at"]),
-                text=rec["text"],
-                author_name=rec["author_name"],
-                url=rec["url"],
-                in_reply_to=rec["in_reply_to"],
-                likes=int(rec["likes"]),
-                shares=int(rec["shares"]),
-                replies=int(rec["replies"]),
-                followers=int(rec["followers"]) if rec["followers"] else None,
-                language=rec["language"],
-                is_from_company=rec["is_company"] == "true",
-            )
-            for rec in csv.DictReader(fh)
-        ]
+        return [message_item(rec) for rec in csv.DictReader(fh)]
 
 
 def _warm_up(texts: list[str]) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from goodwill.listening.types import MessageItem
+
 COLUMNS = (
     "external_id",
     "channel",
@@ -97,3 +99,24 @@ def write_csv(path: Path, n: int, *, seed: int = 7) -> Path:
         writer.writerow(COLUMNS)
         writer.writerows(generate_rows(n, seed=seed))
     return path
+
+
+def message_item(rec: dict[str, str]) -> MessageItem:
+    """One generated CSV record (a csv.DictReader row) as the MessageItem ingest takes."""
+    return MessageItem(
+        channel=rec["channel"],
+        external_id=rec["external_id"],
+        author_id=rec["author_handle"],
+        author_handle=rec["author_handle"],
+        created_at=datetime.fromisoformat(rec["created_at"]),
+        text=rec["text"],
+        author_name=rec["author_name"],
+        url=rec["url"],
+        in_reply_to=rec["in_reply_to"],
+        likes=int(rec["likes"]),
+        shares=int(rec["shares"]),
+        replies=int(rec["replies"]),
+        followers=int(rec["followers"]) if rec["followers"] else None,
+        language=rec["language"],
+        is_from_company=rec["is_company"] == "true",
+    )
