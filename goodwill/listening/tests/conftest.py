@@ -1,3 +1,63 @@
-"""Fixtures for the listening tests: ``fake_server`` (see fakes.py) is available to all."""
+"""Fixtures for the listening tests: ``fake_server`` (see fakes.py) and ``redis_app``."""
 
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery.signals import task_postrun
+from django.db import connections
+
+from goodwill.celery import app
 from goodwill.listening.tests.fakes import fake_server  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def redis_app(redis_url: str) -> Iterator[str]:
+    """The Celery app on Redis for one test with a private queue; restored afterwards."""
+    queue = f"goodwill-test-{uuid.uuid4().hex}"
+    keys = (
+        "broker_url",
+        "result_backend",
+        "task_always_eager",
+        "task_default_queue",
+        "worker_hijack_root_logger",
+    )
+    saved = {key: app.conf[key] for key in keys}
+
+    def reset_clients() -> None:
+        # The app caches its broker pool and result backend; drop them so the new URLs apply.
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None
+        if hasattr(app._local, "backend"):
+            del app._local.backend
+        # The queue set and router are cached from the first configuration: recompute them,
+        # so this test's queue does not stay the default for other worker tests.
+        for cached in ("default_queue", "queues", "router"):
+            app.amqp.__dict__.pop(cached, None)
+
+    def close_worker_connections(**_: Any) -> None:
+        connections.close_all()  # runs in the worker thread: release its database connections
+
+    app.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_always_eager=False,
+        task_default_queue=queue,
+        worker_hijack_root_logger=False,  # leave pytest's log capture alone
+    )
+    reset_clients()
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        yield queue
+    finally:
+        task_postrun.disconnect(close_worker_connections)
+        try:
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_delete(queue)
+        finally:
+            app.conf.update(saved)
+            reset_clients()

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 
 from goodwill import schedule
 from goodwill.celery import PERIODIC_TASK, JobsScheduler, app, beat_schedule, run_periodic
@@ -46,54 +41,6 @@ def test_the_beat_scheduler_loads_the_jobs(tmp_path: Path) -> None:
 def test_an_unknown_job_name_is_an_error() -> None:
     with pytest.raises(ValueError, match="no periodic job named 'nope'"):
         run_periodic("nope")
-
-
-@pytest.fixture
-def redis_app(redis_url: str) -> Iterator[str]:
-    """The Celery app on Redis for one test with a private queue; restored afterwards."""
-    queue = f"goodwill-test-{uuid.uuid4().hex}"
-    keys = (
-        "broker_url",
-        "result_backend",
-        "task_always_eager",
-        "task_default_queue",
-        "worker_hijack_root_logger",
-    )
-    saved = {key: app.conf[key] for key in keys}
-
-    def reset_clients() -> None:
-        app._pool = None
-        app.amqp._producer_pool = None
-        app._backend_cache = None
-        if hasattr(app._local, "backend"):
-            del app._local.backend
-        # The queue set and router are cached from the first configuration: recompute them,
-        # so this test's queue does not stay the default for other worker tests.
-        for cached in ("default_queue", "queues", "router"):
-            app.amqp.__dict__.pop(cached, None)
-
-    def close_worker_connections(**_: Any) -> None:
-        connections.close_all()
-
-    app.conf.update(
-        broker_url=redis_url,
-        result_backend=redis_url,
-        task_always_eager=False,
-        task_default_queue=queue,
-        worker_hijack_root_logger=False,
-    )
-    reset_clients()
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        yield queue
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        try:
-            with app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-        finally:
-            app.conf.update(saved)
-            reset_clients()
 
 
 @pytest.mark.celery

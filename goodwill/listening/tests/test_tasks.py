@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.utils import IntegrityError, OperationalError
 from django.test import override_settings
 from hypothesis import given
@@ -271,51 +269,6 @@ def test_worker_passes_its_options_to_celery(monkeypatch: pytest.MonkeyPatch) ->
 
 
 # -- a real worker on Redis --------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_app(redis_url: str) -> Iterator[str]:
-    """Point the Celery app at Redis for one test, with a private queue; restore afterwards."""
-    queue = f"goodwill-test-{uuid.uuid4().hex}"
-    keys = (
-        "broker_url",
-        "result_backend",
-        "task_always_eager",
-        "task_default_queue",
-        "worker_hijack_root_logger",
-    )
-    saved = {key: app.conf[key] for key in keys}
-
-    def reset_clients() -> None:
-        # The app caches its broker pool and result backend; drop them so the new URLs apply.
-        app._pool = None
-        app.amqp._producer_pool = None
-        app._backend_cache = None
-        if hasattr(app._local, "backend"):
-            del app._local.backend
-
-    def close_worker_connections(**_: Any) -> None:
-        connections.close_all()  # runs in the worker thread: release its database connections
-
-    app.conf.update(
-        broker_url=redis_url,
-        result_backend=redis_url,
-        task_always_eager=False,
-        task_default_queue=queue,
-        worker_hijack_root_logger=False,  # leave pytest's log capture alone
-    )
-    reset_clients()
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        yield queue
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        try:
-            with app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-        finally:
-            app.conf.update(saved)
-            reset_clients()
 
 
 @pytest.mark.celery
