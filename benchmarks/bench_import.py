@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,13 +63,19 @@ def options(argv: Sequence[str]) -> argparse.Namespace:
 
 def run(argv: Sequence[str] = ()) -> list[dict[str, Any]]:
     args = options(argv)
-    keep = args.workdir is not None
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="gw-bench-"))
+    return in_workdir(args.workdir, "gw-bench-", lambda work: _run(args, work))
+
+
+def in_workdir(
+    workdir: Path | None, prefix: str, body: Callable[[Path], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Run ``body`` in ``workdir`` (kept), or in a scratch directory removed afterwards."""
+    work = Path(workdir or tempfile.mkdtemp(prefix=prefix))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        return _run(args, work)
+        return body(work)
     finally:
-        if not keep:
+        if workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -22,7 +22,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ from benchmarks.bench_import import (
     _drop_postgres,
     _peak_mb,
     _scratch_postgres,
+    in_workdir,
 )
 from benchmarks.generate import write_csv
 
@@ -57,14 +57,7 @@ def options(argv: Sequence[str]) -> argparse.Namespace:
 
 def run(argv: Sequence[str] = ()) -> list[dict[str, Any]]:
     args = options(argv)
-    keep = args.workdir is not None
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="gw-bench-pipeline-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        return _run(args, work)
-    finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
+    return in_workdir(args.workdir, "gw-bench-pipeline-", lambda work: _run(args, work))
 
 
 def _log(text: str) -> None:
