@@ -108,6 +108,22 @@ class Connector(ABC):
         self.secrets = secrets
         self.http = http
 
+    def _setting(self, name: str, default: str = "") -> str:
+        """A config value as stripped text (``default`` when unset or empty)."""
+        value = self.config.get(name)
+        return str(value).strip() if value not in (None, "") else default
+
+    def _int_setting(self, name: str, default: int, *, low: int, high: int) -> int:
+        """A whole-number config value in [low, high]; ConnectorError names the setting."""
+        raw = self._setting(name, str(default))
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ConnectorError(f"config {name!r}: {raw!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise ConnectorError(f"config {name!r}: {number} is not between {low} and {high}")
+        return number
+
     @abstractmethod
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:
         """One page of items after ``cursor`` (an empty mapping on the first run)."""

@@ -449,20 +449,6 @@ _COMMON_FIELDS = (
 class _GraphConnector(Connector):
     max_comment_pages: ClassVar[int] = 20  # per post and run: bounds one fetch's requests
 
-    def _setting(self, name: str, default: str) -> str:
-        value = self.config.get(name)
-        return str(value).strip() if value not in (None, "") else default
-
-    def _int_setting(self, name: str, default: int, *, low: int, high: int) -> int:
-        raw = self._setting(name, str(default))
-        try:
-            number = int(raw)
-        except ValueError:
-            raise ConnectorError(f"config {name!r}: {raw!r} is not a whole number") from None
-        if not low <= number <= high:
-            raise ConnectorError(f"config {name!r}: {number} is not between {low} and {high}")
-        return number
-
     def _required(self, name: str) -> str:
         value = self._setting(name, "")
         if not value:
