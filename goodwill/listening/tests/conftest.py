@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import kombu.pools
 import pytest
 from celery.signals import task_postrun
 from django.db import connections
@@ -28,6 +29,7 @@ def redis_app(redis_url: str) -> Iterator[str]:
     saved = {key: app.conf[key] for key in keys}
 
     def reset_clients() -> None:
+        close_clients()
         # The app caches its broker pool and result backend; drop them so the new URLs apply.
         app._pool = None
         app.amqp._producer_pool = None
@@ -38,6 +40,24 @@ def redis_app(redis_url: str) -> Iterator[str]:
         # so this test's queue does not stay the default for other worker tests.
         for cached in ("default_queue", "queues", "router"):
             app.amqp.__dict__.pop(cached, None)
+
+    def close_clients() -> None:
+        # Close the cached Redis connections before dropping them: a socket left for the garbage
+        # collector raises ResourceWarning later, inside whichever test happens to be running.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        kombu.pools.reset()  # producer pools are shared process-wide: close and forget them all
+        for backend in {
+            id(b): b
+            for b in (app._backend_cache, getattr(app._local, "backend", None))
+            if b is not None
+        }.values():
+            consumer = getattr(backend, "result_consumer", None)
+            if consumer is not None:
+                consumer.stop()
+            client = backend.__dict__.get("client")  # a cached_property: only if it was built
+            if client is not None:
+                client.connection_pool.disconnect()
 
     def close_worker_connections(**_: Any) -> None:
         connections.close_all()  # runs in the worker thread: release its database connections
