@@ -181,13 +181,27 @@ def delete_source(request: HttpRequest, source_id: int) -> Any:
     return Status(204, None)
 
 
-@router.post("/{source_id}/run", response=RunOut, summary="Pull a source now")
+class BusyOut(Schema):
+    detail: str
+    running: RunOut | None = Field(description="The run that holds the source, if any.")
+
+
+@router.post(
+    "/{source_id}/run",
+    response={200: RunOut, 409: BusyOut},
+    summary="Pull a source now",
+    description="409 when the source is pushed to, or already being pulled (by the scheduler "
+    "or another manual run): nothing is pulled twice.",
+)
 def run_source(request: HttpRequest, source_id: int) -> Any:
     _manager(request)
     source = _source(source_id)
     if not sources.is_pulled(source.kind):
         raise HttpError(409, f"source {source_id} is pushed to (a webhook); it has nothing to pull")
-    return sources.run_source(source=source, trigger="manual")
+    try:
+        return Status(200, sources.run_source(source=source, trigger="manual"))
+    except sources.SourceBusy as busy:
+        return Status(409, {"detail": str(busy), "running": busy.run})
 
 
 @router.get("/{source_id}/runs", response=list[RunOut], summary="A source's runs, newest first")

@@ -12,6 +12,8 @@ The writes for pulled channels live here (the one place besides ``services.inges
   saved in the same transaction, so a crash re-fetches a page rather than losing one and
   dedupe by (channel, external id) keeps storage exactly-once. A 429 moves ``next_run_at``
   to the platform's reset time; any failure is recorded on the run and on the source.
+  Every run, scheduled or manual, first claims the Source (:func:`_claim`): while one run
+  holds it, another is refused with :class:`SourceBusy` instead of pulling twice.
 - :func:`run_due_sources` runs every enabled pulled Source whose ``next_run_at`` has come;
   it is a periodic job (``goodwill listen`` in-process, or Celery beat).
 """
@@ -70,6 +72,21 @@ class SourceConfigError(ValueError):
         self.errors = dict(errors)
         where = f"source {source!r}: " if source else ""
         super().__init__(where + "; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class SourceBusy(Exception):
+    """Another run holds the Source's claim; ``run`` is that run (None: a scheduler ran it
+    since this one found it due)."""
+
+    def __init__(self, source: Source, run: SourceRun | None) -> None:
+        self.source = source
+        self.run = run
+        if run is None:
+            detail = "another scheduler has just run it"
+        else:
+            started = timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            detail = f"a {run.trigger} run (#{run.pk}) started at {started} is still going"
+        super().__init__(f"source {source.name!r} is already being pulled: {detail}")
 
 
 # --- secrets ------------------------------------------------------------------------------
@@ -419,7 +436,52 @@ def record_delivery(
     return run
 
 
+# No run lasts anywhere near this long (MAX_PAGES_PER_RUN pages with client timeouts and
+# retries): a run still "running" after it was left by a crash or a kill.
 STALE_RUN_AFTER = timedelta(hours=2)
+
+
+def _claim(source: Source, *, trigger: str, started: datetime, due: bool = False) -> SourceRun:
+    """Take the Source for one run and return the run, or raise :class:`SourceBusy`.
+
+    The claim is the run itself: a Source has at most one run "running". Scheduled and manual
+    runs take it the same way, with the Source's row locked while it is checked and taken
+    (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite transactions here are IMMEDIATE, one
+    writer at a time), so two runners never both take it. A run "running" for longer than
+    ``STALE_RUN_AFTER`` was left by a crash: it is closed as interrupted and holds nothing.
+
+    ``due`` is the scheduler's claim: the Source must still have the ``next_run_at`` the
+    scheduler saw when it found it due (another scheduler that ran it since has moved it), and
+    ``next_run_at`` moves one interval ahead (a lease), so it is not picked again meanwhile.
+    """
+    with transaction.atomic():
+        locked = Source.objects.select_for_update().filter(pk=source.pk)
+        if due:
+            locked = locked.filter(next_run_at=source.next_run_at)
+        if not list(locked.values_list("pk", flat=True)):
+            if not Source.objects.filter(pk=source.pk).exists():
+                raise Source.DoesNotExist(f"source {source.name!r} was deleted")
+            raise SourceBusy(source, None)
+        SourceRun.objects.filter(
+            source=source,
+            status=SourceRun.Status.RUNNING,
+            started_at__lt=started - STALE_RUN_AFTER,
+        ).update(
+            status=SourceRun.Status.ERROR,
+            error="interrupted: the process stopped before the run finished",
+            finished_at=started,
+        )
+        holder = (
+            SourceRun.objects.filter(source=source, status=SourceRun.Status.RUNNING)
+            .order_by("-started_at", "-pk")
+            .first()
+        )
+        if holder is None:
+            if due:
+                lease = started + timedelta(seconds=source.interval_seconds)
+                Source.objects.filter(pk=source.pk).update(next_run_at=lease)
+            return SourceRun.objects.create(source=source, started_at=started, trigger=trigger)
+    raise SourceBusy(source, holder)  # after the block, so the stale runs stay closed
 
 
 def run_source(
@@ -429,26 +491,18 @@ def run_source(
     max_pages: int = MAX_PAGES_PER_RUN,
     trigger: str = "schedule",
     now: Callable[[], datetime] = timezone.now,
+    due: bool = False,
 ) -> SourceRun:
-    """Pull the Source: pages until the connector has no more or ``max_pages``; see module doc.
+    """Claim the Source, then pull it: pages until the connector has no more or ``max_pages``;
+    see the module doc.
 
+    Raises :class:`SourceBusy` when another run holds the claim (``due``: see :func:`_claim`).
     Never raises for a platform or connector failure: it is recorded on the run and the
     Source (``last_error``, ``next_run_at`` backed off), and the pages stored before it stay.
     """
     started = now()
-    # A run still "running" from before a crash or a kill never finished: say so, rather than
-    # leave it looking alive forever. (Claiming keeps scheduled runs of a source apart, and
-    # no run lasts anywhere near this long: MAX_PAGES_PER_RUN pages with client timeouts.)
-    SourceRun.objects.filter(
-        source=source,
-        status=SourceRun.Status.RUNNING,
-        started_at__lt=started - STALE_RUN_AFTER,
-    ).update(
-        status=SourceRun.Status.ERROR,
-        error="interrupted: the process stopped before the run finished",
-        finished_at=started,
-    )
-    run = SourceRun.objects.create(source=source, started_at=started, trigger=trigger)
+    run = _claim(source, trigger=trigger, started=started, due=due)
+    source.refresh_from_db()  # the cursor as the run before this one left it
     client = HttpClient() if http is None else None
     active: Http = http if http is not None else client  # type: ignore[assignment]
     secrets: dict[str, str] = {}
@@ -497,24 +551,17 @@ def due_sources(now: datetime) -> QuerySet[Source]:
     )
 
 
-def _claim(source: Source, now: datetime) -> bool:
-    """Take the Source for this runner: another scheduler running at the same moment skips it."""
-    lease = now + timedelta(seconds=source.interval_seconds)
-    claimed = Source.objects.filter(pk=source.pk, next_run_at=source.next_run_at).update(
-        next_run_at=lease
-    )
-    return claimed == 1
-
-
 def run_due_sources(
     *, http: Http | None = None, now: Callable[[], datetime] = timezone.now
 ) -> list[SourceRun]:
-    """Run each enabled pulled Source that is due, one after the other."""
+    """Run each enabled pulled Source that is due, one after the other; a Source another
+    runner holds (a manual run, another scheduler) is left to it."""
     runs = []
     for source in due_sources(now()):
-        if _claim(source, now()):
-            source.refresh_from_db()
-            runs.append(run_source(source=source, http=http, now=now))
+        try:
+            runs.append(run_source(source=source, http=http, now=now, due=True))
+        except SourceBusy as busy:
+            log.info("%s; skipped this round", busy)
     return runs
 
 

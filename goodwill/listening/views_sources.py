@@ -216,7 +216,11 @@ def source_run(request: HttpRequest, source_id: int) -> HttpResponse:
     if not sources.is_pulled(source.kind):
         messages.error(request, "This source is pushed to by a webhook; there is nothing to pull.")
         return redirect("sources:detail", source.pk)
-    run = sources.run_source(source=source, trigger="manual")
+    try:
+        run = sources.run_source(source=source, trigger="manual")
+    except sources.SourceBusy as busy:
+        messages.warning(request, f"Not started: {busy}. Its result shows below when it ends.")
+        return redirect("sources:detail", source.pk)
     if run.status == "ok":
         messages.success(
             request, f"Fetched {run.fetched} ({run.created} new, {run.skipped} skipped)."

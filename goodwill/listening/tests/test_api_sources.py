@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from goodwill.listening import sources
-from goodwill.listening.models import Source
+from goodwill.listening.models import Source, SourceRun
 from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import fixture_json
 from goodwill.web.tests.helpers import make_token, make_user
@@ -111,6 +112,25 @@ def test_run_now_and_recent_runs(api_client: Any, fake_server: FakeServer) -> No
 def test_a_pushed_source_cannot_be_run(api_client: Any) -> None:
     hook = sources.create_source(name="hook", kind="webhook", secrets={"signing_secret": "s"})
     assert api_client.post(f"/api/sources/{hook.pk}/run").status_code == 409
+
+
+def test_a_source_another_run_holds_answers_409_and_is_not_pulled(
+    api_client: Any, fake_server: FakeServer
+) -> None:
+    source = sources.create_source(
+        name="held",
+        kind="x",
+        config={"query": "acme", "base_url": fake_server.url},
+        secrets={"bearer_token": "t0ken"},
+    )
+    holder = SourceRun.objects.create(source=source, started_at=timezone.now())
+    answer = api_client.post(f"/api/sources/{source.pk}/run")
+    assert answer.status_code == 409
+    assert "'held' is already being pulled" in answer.json()["detail"]
+    assert answer.json()["running"]["id"] == holder.pk
+    assert answer.json()["running"]["status"] == "running"
+    assert not fake_server.requests
+    assert SourceRun.objects.filter(source=source).count() == 1
 
 
 def test_kinds_describe_the_fields(api_client: Any) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -126,13 +127,79 @@ def test_run_due_sources_runs_each_once_and_schedules_the_next(
     assert sources.run_due_sources(http=http) == []  # nothing is due any more
 
 
-def test_a_source_claimed_by_another_runner_is_skipped(
-    fake_server: FakeServer, http: HttpClient
+def test_a_source_claimed_by_another_scheduler_is_skipped(fake_server: FakeServer) -> None:
+    source = x_source("claimed", fake_server, interval_seconds=600)
+    seen_due = Source.objects.get(pk=source.pk)
+    now = timezone.now()
+    taken = sources._claim(source, trigger="schedule", started=now, due=True)
+    SourceRun.objects.filter(pk=taken.pk).update(status="ok", finished_at=now)  # it ran
+    with pytest.raises(sources.SourceBusy, match="another scheduler has just run it") as busy:
+        sources._claim(seen_due, trigger="schedule", started=now, due=True)
+    assert busy.value.run is None
+    source.refresh_from_db()
+    assert source.next_run_at == now + timedelta(seconds=600)  # the first claim's lease
+    assert SourceRun.objects.filter(source=source).count() == 1
+
+
+class RunsDuringFetch(HttpClient):
+    """An HttpClient that, on its first request, lets another runner try the same source."""
+
+    def __init__(self, other: Callable[[], object]) -> None:
+        super().__init__(retries=0, timeout=5)
+        self.other = other
+        self.outcome: object = None
+
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        if self.outcome is None:
+            try:
+                self.outcome = self.other()
+            except sources.SourceBusy as busy:
+                self.outcome = busy
+        return super().get_json(url, **kwargs)
+
+
+def test_a_manual_run_is_refused_while_a_scheduled_run_holds_the_source(
+    fake_server: FakeServer,
 ) -> None:
-    source = x_source("claimed", fake_server)
-    stale = Source.objects.get(pk=source.pk)
-    assert sources._claim(source, timezone.now())  # the other scheduler took it
-    assert not sources._claim(stale, timezone.now())
+    fake_server.route("GET", SEARCH, Reply(json=fixture_json("x/search_page2.json")))
+    source = x_source("busy", fake_server)
+    manual_view = Source.objects.get(pk=source.pk)  # what the Sources page loaded
+
+    def manual() -> SourceRun:
+        return sources.run_source(source=manual_view, trigger="manual")
+
+    http = RunsDuringFetch(manual)
+    with http:
+        (scheduled,) = sources.run_due_sources(http=http)
+    busy = http.outcome
+    assert isinstance(busy, sources.SourceBusy)
+    assert busy.run is not None and busy.run.pk == scheduled.pk
+    assert f"a schedule run (#{scheduled.pk})" in str(busy) and "'busy'" in str(busy)
+    assert (scheduled.status, scheduled.created) == ("ok", 1)
+    assert list(SourceRun.objects.values_list("trigger", flat=True)) == ["schedule"]
+    assert len(fake_server.requests) == 1  # pulled once
+
+
+def test_the_scheduler_leaves_a_source_a_manual_run_holds(fake_server: FakeServer) -> None:
+    fake_server.route("GET", SEARCH, Reply(json=fixture_json("x/search_page2.json")))
+    source = x_source("manual first", fake_server, interval_seconds=300)
+
+    def scheduler() -> list[SourceRun]:
+        with HttpClient(retries=0, timeout=5) as plain:
+            return sources.run_due_sources(http=plain)
+
+    http = RunsDuringFetch(scheduler)
+    with http:
+        manual = sources.run_source(source=source, http=http, trigger="manual")
+    assert http.outcome == []  # the scheduler skipped it
+    assert manual.status == "ok"
+    assert list(SourceRun.objects.values_list("trigger", flat=True)) == ["manual"]
+    source.refresh_from_db()
+    assert source.next_run_at == manual.started_at + timedelta(seconds=300)
+    assert len(fake_server.requests) == 1
+    with HttpClient(retries=0, timeout=5) as plain:
+        again = sources.run_source(source=source, http=plain, trigger="manual")
+    assert again.status == "ok"  # the claim was released
 
 
 def test_failures_back_off_and_reset_after_success(
@@ -199,9 +266,16 @@ def test_a_run_left_running_by_a_crash_is_closed_by_the_next_run(
     now = timezone.now()
     crashed = SourceRun.objects.create(source=source, started_at=now - timedelta(hours=3))
     recent = SourceRun.objects.create(source=source, started_at=now - timedelta(minutes=5))
-    sources.run_source(source=source, http=http)
+    with pytest.raises(sources.SourceBusy) as busy:
+        sources.run_source(source=source, http=http)
+    assert busy.value.run is not None and busy.value.run.pk == recent.pk  # may still be going
     crashed.refresh_from_db()
     recent.refresh_from_db()
     assert crashed.status == "error" and "interrupted" in crashed.error
     assert crashed.finished_at is not None
-    assert recent.status == "running"  # may still be going (a manual run, say)
+    assert recent.status == "running"
+    assert not fake_server.requests
+    SourceRun.objects.filter(pk=recent.pk).update(started_at=now - timedelta(hours=2, seconds=1))
+    run = sources.run_source(source=source, http=http)  # the claim of a crashed run lapses
+    recent.refresh_from_db()
+    assert run.status == "ok" and recent.status == "error"

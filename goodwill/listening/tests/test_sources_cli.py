@@ -7,8 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from goodwill.listening.models import Message, Source
+from goodwill.listening.models import Message, Source, SourceRun
 from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import fixture_json
 
@@ -106,3 +107,15 @@ def test_list_shows_errors(fake_server: FakeServer) -> None:
     with pytest.raises(CommandError, match="HTTP 403"):
         cli("run", "acme on x")
     assert "HttpStatusError: HTTP 403" in cli("list")
+
+
+def test_run_while_another_run_holds_the_source_exits_75(fake_server: FakeServer) -> None:
+    add_x(fake_server)
+    source = Source.objects.get(name="acme on x")
+    holder = SourceRun.objects.create(source=source, started_at=timezone.now(), trigger="manual")
+    with pytest.raises(CommandError) as caught:
+        cli("run", "acme on x")
+    assert caught.value.returncode == 75
+    assert f"'acme on x' is already being pulled: a manual run (#{holder.pk})" in str(caught.value)
+    assert str(caught.value).endswith("; not started")
+    assert not fake_server.requests

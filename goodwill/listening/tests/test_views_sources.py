@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from goodwill.listening import sources
-from goodwill.listening.models import Source
+from goodwill.listening.models import Source, SourceRun
 from goodwill.listening.tests.fakes import FakeServer, Reply
 from goodwill.listening.tests.scripted_http import fixture_json
 from goodwill.web.tests.helpers import make_user, row_ids
@@ -144,6 +145,20 @@ def test_run_now_then_detail_shows_the_run_and_skipped_reasons(
     assert "post 1860000000000000103" in html and "field &#x27;author_id&#x27;: missing" in html
     assert "very-secret-token" not in html
     assert 'set <span class="faint">(encrypted)</span>' in html
+
+
+def test_run_now_while_another_run_holds_the_source_says_so(
+    supervisor: Any, fake_server: FakeServer
+) -> None:
+    source = x_source("held", fake_server.url)
+    holder = SourceRun.objects.create(source=source, started_at=timezone.now())
+    response = supervisor.post(f"/sources/{source.pk}/run/", follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    said = "Not started: source &#x27;held&#x27; is already being pulled: a schedule run"
+    assert f"{said} (#{holder.pk})" in html
+    assert not fake_server.requests
+    assert SourceRun.objects.filter(source=source).count() == 1
 
 
 def test_agents_cannot_change_or_run(signed_in: Any) -> None:

@@ -24,6 +24,10 @@ Kinds and their settings (* required, (secret) goes with --secret):
 """
 
 
+# `sources run` on a source another run holds: try again later (sysexits' EX_TEMPFAIL).
+EXIT_BUSY = 75
+
+
 def _kinds_help() -> str:
     lines = []
     for kind, cls in sorted(REGISTRY.items()):
@@ -78,7 +82,11 @@ class Command(BaseCommand):
             "test", help="fetch one page without storing anything; exit 1 on failure"
         )
         test.add_argument("name")
-        run = actions.add_parser("run", help="pull a source now (stores what it fetches)")
+        run = actions.add_parser(
+            "run",
+            help="pull a source now (stores what it fetches); exit 1 on failure, "
+            f"{EXIT_BUSY} when another run holds the source",
+        )
         run.add_argument("name")
         remove = actions.add_parser("remove", help="delete a source and its run history")
         remove.add_argument("name")
@@ -157,7 +165,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  skipped {skipped.ref}: {skipped.reason}")
 
     def _run(self, source: Source) -> None:
-        run = sources.run_source(source=source, trigger="manual")
+        try:
+            run = sources.run_source(source=source, trigger="manual")
+        except sources.SourceBusy as busy:
+            raise CommandError(f"{busy}; not started", returncode=EXIT_BUSY) from None
         self.stdout.write(_run_line(source, run))
         if run.status == "error":
             raise CommandError(f"source {source.name!r}: {run.error}")
