@@ -97,6 +97,13 @@ class Http(Protocol):
     ) -> Any: ...
 
 
+def config_text(config: Mapping[str, Any], name: str, default: str = "") -> str:
+    """A config value as stripped text (``default`` when unset or empty): what
+    ``Connector._setting`` reads, for ``check_config``, which has no connector."""
+    value = config.get(name)
+    return str(value).strip() if value not in (None, "") else default
+
+
 class Connector(ABC):
     kind: ClassVar[str]  # e.g. "x", "reddit", "rss"; unique
     channel: ClassVar[str]  # a goodwill.core.Channel value
@@ -110,8 +117,7 @@ class Connector(ABC):
 
     def _setting(self, name: str, default: str = "") -> str:
         """A config value as stripped text (``default`` when unset or empty)."""
-        value = self.config.get(name)
-        return str(value).strip() if value not in (None, "") else default
+        return config_text(self.config, name, default)
 
     def _int_setting(self, name: str, default: int, *, low: int, high: int) -> int:
         """A whole-number config value in [low, high]; ConnectorError names the setting."""

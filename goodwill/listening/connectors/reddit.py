@@ -27,6 +27,7 @@ from goodwill.listening.connectors.base import (
     Connector,
     ConnectorError,
     FetchPage,
+    config_text,
     register,
 )
 from goodwill.listening.connectors.parsing import Parsed, item_ref
@@ -166,15 +167,15 @@ class RedditConnector(Connector):
     @staticmethod
     def _problems(config: Mapping[str, Any]) -> dict[str, str]:
         problems: dict[str, str] = {}
-        listing = str(config.get("listing") or "new").strip()
+        listing = config_text(config, "listing", "new")
         if listing not in LISTINGS:
             problems["listing"] = f"{listing!r} is not one of {', '.join(LISTINGS)}"
-        subreddit = str(config.get("subreddit") or "").strip().removeprefix("r/")
+        subreddit = config_text(config, "subreddit").removeprefix("r/")
         if subreddit and not _SUBREDDIT.match(subreddit):
             problems["subreddit"] = f"{subreddit!r} is not a subreddit name"
         elif not subreddit and listing != "search":
             problems["subreddit"] = f"required for the {listing} listing"
-        if listing == "search" and not str(config.get("query") or "").strip():
+        if listing == "search" and not config_text(config, "query"):
             problems["query"] = "required for search"
         return problems
 
@@ -185,13 +186,12 @@ class RedditConnector(Connector):
     def _request(self) -> tuple[str, dict[str, Any]]:
         for name, problem in self._problems(self.config).items():
             raise ConnectorError(f"{name}: {problem}")
-        listing = str(self.config.get("listing") or "new").strip()
-        subreddit = str(self.config.get("subreddit") or "").strip().removeprefix("r/")
-        base = str(self.config.get("base_url") or API_BASE_URL).rstrip("/")
+        listing = self._setting("listing", "new")
+        subreddit = self._setting("subreddit").removeprefix("r/")
+        base = self._setting("base_url", API_BASE_URL).rstrip("/")
         params: dict[str, Any] = {"limit": PAGE_SIZE, "raw_json": 1}
         if listing == "search":
-            query = str(self.config.get("query")).strip()
-            params |= {"q": query, "sort": "new", "type": "link"}
+            params |= {"q": self._setting("query"), "sort": "new", "type": "link"}
             if subreddit:
                 params["restrict_sr"] = "on"
                 return f"{base}/r/{subreddit}/search", params
@@ -199,7 +199,7 @@ class RedditConnector(Connector):
         return f"{base}/r/{subreddit}/{listing}", params
 
     def _user_agent(self) -> str:
-        return str(self.config.get("user_agent") or DEFAULT_USER_AGENT)
+        return self._setting("user_agent", DEFAULT_USER_AGENT)
 
     def _access_token(self) -> str:
         if self._token:
@@ -208,7 +208,7 @@ class RedditConnector(Connector):
         client_secret = (self.secrets.get("client_secret") or "").strip()
         if not client_id or not client_secret:
             raise ConnectorError("client_id and client_secret: both must be set")
-        auth = str(self.config.get("auth_url") or AUTH_BASE_URL).rstrip("/")
+        auth = self._setting("auth_url", AUTH_BASE_URL).rstrip("/")
         answer = self.http.post(
             f"{auth}/api/v1/access_token",
             data={"grant_type": "client_credentials"},

@@ -23,6 +23,7 @@ from goodwill.listening.connectors.base import (
     Connector,
     ConnectorError,
     FetchPage,
+    config_text,
     register,
 )
 from goodwill.listening.connectors.parsing import Parsed, iso_time, item_ref
@@ -153,15 +154,15 @@ class XConnector(Connector):
     @staticmethod
     def _problems(config: Mapping[str, Any]) -> dict[str, str]:
         problems: dict[str, str] = {}
-        mode = str(config.get("mode") or "search").strip()
+        mode = config_text(config, "mode", "search")
         if mode not in MODES:
             problems["mode"] = f"{mode!r} is not one of {', '.join(MODES)}"
-        raw_size = str(config.get("max_results") or "100").strip()
+        raw_size = config_text(config, "max_results", "100")
         if not raw_size.isdigit() or not 10 <= int(raw_size) <= 100:
             problems["max_results"] = f"{raw_size!r} is not a number from 10 to 100"
-        if mode == "search" and not str(config.get("query") or "").strip():
+        if mode == "search" and not config_text(config, "query"):
             problems["query"] = "required for search"
-        if mode == "mentions" and not str(config.get("user_id") or "").strip().isdigit():
+        if mode == "mentions" and not config_text(config, "user_id").isdigit():
             problems["user_id"] = "required for mentions (the numeric account id)"
         return problems
 
@@ -172,17 +173,17 @@ class XConnector(Connector):
     def _settings(self) -> tuple[str, str, dict[str, Any]]:
         for name, problem in self._problems(self.config).items():
             raise ConnectorError(f"{name}: {problem}")
-        base = str(self.config.get("base_url") or API_BASE_URL).rstrip("/")
+        base = self._setting("base_url", API_BASE_URL).rstrip("/")
         params: dict[str, Any] = {
-            "max_results": int(str(self.config.get("max_results") or "100").strip()),
+            "max_results": self._int_setting("max_results", 100, low=10, high=100),
             "expansions": "author_id",
             "user.fields": USER_FIELDS,
             "tweet.fields": TWEET_FIELDS,
         }
-        if str(self.config.get("mode") or "search").strip() == "search":
-            params["query"] = str(self.config.get("query")).strip()
+        if self._setting("mode", "search") == "search":
+            params["query"] = self._setting("query")
             return f"{base}/2/tweets/search/recent", "next_token", params
-        user_id = str(self.config.get("user_id")).strip()
+        user_id = self._setting("user_id")
         return f"{base}/2/users/{user_id}/mentions", "pagination_token", params
 
     def fetch(self, cursor: Mapping[str, Any]) -> FetchPage:

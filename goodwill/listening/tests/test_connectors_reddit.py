@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from goodwill.listening.connectors.base import ConnectorError
 from goodwill.listening.connectors.http import HttpClient
-from goodwill.listening.connectors.reddit import parse_listing
+from goodwill.listening.connectors.reddit import RedditConnector, parse_listing
 from goodwill.listening.models import Message, Source
 from goodwill.listening.sources import SourceConfigError, create_source, run_source
 from goodwill.listening.tests.fakes import FakeServer, Reply
@@ -241,3 +241,44 @@ def test_any_listing_shape_gives_items_skips_or_a_connector_error(
         return
     assert len(parsed.items) + len(parsed.skipped) == len(children)
     assert len(times) == len(parsed.items)
+
+
+def test_settings_are_read_trimmed_at_fetch_time(fake_server: FakeServer, http: HttpClient) -> None:
+    fake_server.route("POST", TOKEN, Reply(json=fixture_json("reddit/access_token.json")))
+    script_two_pages(fake_server)
+    config = {
+        "subreddit": " r/acmeair ",
+        "listing": " new ",
+        "base_url": f" {fake_server.url}/ ",
+        "auth_url": f"{fake_server.url}/ ",
+        "user_agent": "  test:goodwill:2 (by /u/tester)  ",
+    }
+    secrets = {"client_id": "app-id", "client_secret": "app-secret-value"}
+    page = RedditConnector(config, secrets, http).fetch({})
+    assert len(page.items) == 2
+    token, listing = fake_server.requests
+    assert (token.path, listing.path) == (TOKEN, NEW)
+    assert {token.headers["user-agent"], listing.headers["user-agent"]} == {
+        "test:goodwill:2 (by /u/tester)"
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"listing": "hot", "subreddit": "acmeair"}, "listing"),
+        ({"listing": "new"}, "subreddit"),
+        ({"subreddit": "not a sub!"}, "subreddit"),
+        ({"listing": "search", "query": "  "}, "query"),
+    ],
+)
+def test_a_bad_setting_at_fetch_time_names_the_field_as_check_config_does(
+    fake_server: FakeServer, http: HttpClient, config: dict[str, str], field: str
+) -> None:
+    said = RedditConnector.check_config(config)[field]
+    secrets = {"client_id": "app-id", "client_secret": "app-secret-value"}
+    settings = {**config, "base_url": fake_server.url, "auth_url": fake_server.url}
+    with pytest.raises(ConnectorError) as caught:
+        RedditConnector(settings, secrets, http).fetch({})
+    assert str(caught.value) == f"{field}: {said}"
+    assert not fake_server.requests

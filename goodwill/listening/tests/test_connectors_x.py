@@ -273,3 +273,37 @@ def test_any_page_shape_gives_items_skips_or_a_connector_error(
     assert len(parsed.items) + len(parsed.skipped) == len(data)
     for item in parsed.items:
         assert item.external_id.isdigit() and item.created_at.tzinfo is not None
+
+
+def test_settings_are_read_trimmed_at_fetch_time(fake_server: FakeServer, http: HttpClient) -> None:
+    fake_server.route("GET", SEARCH, Reply(json=fixture_json("x/search_page2.json")))
+    config = {"query": "  acme  ", "max_results": " 50 ", "base_url": f" {fake_server.url}/ "}
+    page = XConnector(config, {"bearer_token": "t0ken"}, http).fetch({})
+    assert len(page.items) == 1
+    (request,) = fake_server.requests
+    assert (request.path, request.query["query"], request.query["max_results"]) == (
+        SEARCH,
+        "acme",
+        "50",
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"query": "acme", "max_results": "5"}, "max_results"),
+        ({"query": "acme", "max_results": "many"}, "max_results"),
+        ({"mode": "timeline"}, "mode"),
+        ({"mode": "mentions", "user_id": "acme"}, "user_id"),
+        ({"query": "   "}, "query"),
+    ],
+)
+def test_a_bad_setting_at_fetch_time_names_the_field_as_check_config_does(
+    fake_server: FakeServer, http: HttpClient, config: dict[str, str], field: str
+) -> None:
+    said = XConnector.check_config(config)[field]
+    connector = XConnector({**config, "base_url": fake_server.url}, {"bearer_token": "t0ken"}, http)
+    with pytest.raises(ConnectorError) as caught:
+        connector.fetch({})
+    assert str(caught.value) == f"{field}: {said}"
+    assert not fake_server.requests
