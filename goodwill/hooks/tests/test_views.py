@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from goodwill.conversations.models import Conversation
+from goodwill.hooks import services, views
 from goodwill.hooks.models import Delivery
 from goodwill.hooks.signing import sign, sign_graph
 from goodwill.listening.models import Message, Source
@@ -339,3 +340,42 @@ def test_graph_bad_envelope_is_400_naming_the_field(
 ) -> None:
     response = post_graph(client, graph_source, json.dumps(payload).encode())
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == field
+
+
+# --- failures, answered in one place for both endpoints -----------------------------------------
+
+
+def test_both_endpoints_answer_a_sender_s_failures_alike(
+    client: Client, inbound: Source, graph_source: Source, settings: Any
+) -> None:
+    def both(inbound_source: Source, graph: Source, body: bytes) -> list[Any]:
+        return [
+            post_signed(client, inbound_source, None, body=body),
+            post_graph(client, graph, body),
+        ]
+
+    gone_inbound, gone_graph = Source(pk=inbound.pk + 99), Source(pk=graph_source.pk + 99)
+    for response in both(gone_inbound, gone_graph, b"[]"):
+        assert response.status_code == 404 and set(response.json()) == {"error"}
+        assert "source with id" in response.json()["error"]
+    for response in both(inbound, graph_source, b"{not json"):
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "body"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    too_big = [r.json() for r in both(inbound, graph_source, b"x" * 100)]
+    assert too_big == 2 * [{"error": views.TOO_BIG}]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    Source.objects.filter(pk__in=[inbound.pk, graph_source.pk]).update(secrets={})
+    for response in both(inbound, graph_source, b"[]"):
+        assert response.status_code == 503 and "secret" in response.json()["error"]
+    assert not Message.objects.exists()
+
+
+def test_an_unexpected_failure_is_not_answered_as_the_sender_s(
+    client: Client, inbound: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "receive_signed_delivery", broken)
+    with pytest.raises(RuntimeError, match="database went away"):
+        post_signed(client, inbound, [good_item()])
