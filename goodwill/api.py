@@ -57,6 +57,8 @@ def _mount_routers() -> None:
     # Imported here: the app routers use Page and aware from this module.
     from goodwill.conversations.api import router as conversations
     from goodwill.customers.api import router as customers
+    from goodwill.insights.api import router as alerts
+    from goodwill.insights.api import topics_router as topics
     from goodwill.listening.api import router as messages
     from goodwill.listening.api_sources import router as sources
     from goodwill.value.api import router as value
@@ -66,6 +68,8 @@ def _mount_routers() -> None:
     api.add_router("/customers", customers)
     api.add_router("/conversations", conversations)
     api.add_router("/value", value)
+    api.add_router("/alerts", alerts)
+    api.add_router("/topics", topics)
 
 
 _mount_routers()
