@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from goodwill.accounts.models import AuditEntry
@@ -93,6 +94,23 @@ def test_at_risk_lists_customers_lost_earlier_apart(signed_in: Any, scored: Cust
     assert gone.customer_id not in row_ids(lapsing, "customer")
     assert gone.lapsing_reasons[1].startswith("Already silent when the window opened")
     assert gone.lapsing_reasons[1] in lapsed
+
+
+def test_both_tables_draw_their_rows_with_the_one_customer_row(
+    signed_in: Any, scored: Customer
+) -> None:
+    html = signed_in.get(reverse("value:at_risk")).content.decode()
+    lapsing, lapsed = html.split('id="lapsed-earlier"')
+    loyal = CustomerValue.objects.select_related("customer").get(customer=scored)
+    gone = CustomerValue.objects.select_related("customer").get(customer__external_id="GONE")
+    loyal_row = render_to_string("value/_customer_row.html", {"v": loyal})
+    gone_row = render_to_string("value/_customer_row.html", {"v": gone})
+    assert loyal_row in lapsing and gone_row in lapsed
+    assert HOSTILE not in loyal_row and "&lt;script&gt;" in loyal_row
+    for row in (loyal_row, gone_row):
+        assert row.count("<tr ") == 1 and row.count("<td") == 5
+    assert f'href="/customers/{gone.customer_id}/"' in gone_row
+    assert gone.lapsing_reasons[1] in gone_row
 
 
 def test_at_risk_filters_by_tier(signed_in: Any, scored: Customer) -> None:
