@@ -6,12 +6,14 @@ and an audit entry holding the model's value, the previous correction and the ne
 model's own output on the message is never overwritten: the UI and the API show both, apart.
 
 ``goodwill analysis retrain`` reads the corrections (and, when the operator asks, dataset
-labels) back through :func:`sentiment_examples`.
+labels) back through :func:`sentiment_examples`, :func:`intent_examples` and
+:func:`topic_examples`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -155,13 +157,10 @@ class Example:
     origin: str
 
 
-def sentiment_examples(*, include_datasets: bool = False) -> list[Example]:
-    """Labelled texts to fit a sentiment model on: every agent correction, and with
-    ``include_datasets`` the dataset labels (``dataset:*``) of messages no agent corrected.
-
-    In message id order (deterministic folds).
-    """
-    qs = Label.objects.filter(field="sentiment", value__in=LABELS)
+def _examples(field: str, valid: Sequence[str] | None, include_datasets: bool) -> list[Example]:
+    qs = Label.objects.filter(field=field)
+    if valid is not None:
+        qs = qs.filter(value__in=valid)
     if include_datasets:
         qs = qs.filter(origin=AGENT) | qs.filter(origin__startswith=DATASET_PREFIX)
     else:
@@ -175,3 +174,34 @@ def sentiment_examples(*, include_datasets: bool = False) -> list[Example]:
         if found is None or (origin == AGENT and found.origin != AGENT):
             chosen[message_id] = Example(message_id, text, value, origin)
     return list(chosen.values())
+
+
+def sentiment_examples(*, include_datasets: bool = False) -> list[Example]:
+    """Labelled texts to fit a sentiment model on: every agent correction, and with
+    ``include_datasets`` the dataset labels (``dataset:*``) of messages no agent corrected.
+
+    In message id order (deterministic folds).
+    """
+    return _examples("sentiment", LABELS, include_datasets)
+
+
+def intent_examples(*, include_datasets: bool = False) -> list[Example]:
+    """As :func:`sentiment_examples`, for intents (one of ``INTENTS``)."""
+    return _examples("intent", INTENTS, include_datasets)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicExample:
+    message_id: int
+    text: str
+    topics: list[str]  # every topic the message is about (an empty list: none)
+    origin: str
+
+
+def topic_examples() -> list[TopicExample]:
+    """The agents' topic corrections: each the whole set of a message's topics, as stored
+    (names may include topics since removed from the taxonomy). In message id order."""
+    return [
+        TopicExample(e.message_id, e.text, list(_decode("topics", e.label)), e.origin)
+        for e in _examples("topics", None, False)
+    ]

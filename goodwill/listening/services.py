@@ -368,9 +368,20 @@ def _analysis_rows(
     """Analyse one batch, column-wise; a language the platform gave is kept."""
     if not texts:
         return []
-    from goodwill.listening.understanding import current_model, current_taxonomy
+    from goodwill.listening.understanding import (
+        current_intent_model,
+        current_model,
+        current_taxonomy,
+        current_topic_model,
+    )
 
-    found = understand(texts, model=current_model(), taxonomy=current_taxonomy())
+    found = understand(
+        texts,
+        model=current_model(),
+        taxonomy=current_taxonomy(),
+        intent_model=current_intent_model(),
+        topic_model=current_topic_model(),
+    )
     abusive = flag_abuse(texts).flagged.tolist()
     risk = virality_risk(
         followers=followers,

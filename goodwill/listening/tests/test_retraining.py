@@ -111,7 +111,7 @@ def test_too_few_labels_are_refused_with_a_clear_message(db: None, home: Path) -
     with pytest.raises(retraining.RetrainError, match=r"\(neutral: 1\).*at least 10 for 5-fold"):
         retraining.retrain_sentiment()
     assert not (home / "models").exists()
-    with pytest.raises(CommandError, match="retrain: too few labels in some classes"):
+    with pytest.raises(CommandError, match="retrain sentiment: too few labels in some classes"):
         call_command("analysis", "retrain")
 
 
