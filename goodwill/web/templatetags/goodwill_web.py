@@ -51,3 +51,46 @@ def http_url(value: object) -> str:
     url = str(value or "").strip()
     scheme = urlsplit(url).scheme.lower() if url else ""
     return url if scheme in {"http", "https"} else ""
+
+
+# Explicit bidirectional embeddings, overrides and isolates. In a post they can make text
+# read differently from what was written ("refund 001$" shown as "refund $100", a handle
+# shown backwards), so pages show each one as a visible mark; the stored text is unchanged.
+BIDI_CONTROLS = {
+    "\u202a": "LRE",
+    "\u202b": "RLE",
+    "\u202c": "PDF",
+    "\u202d": "LRO",
+    "\u202e": "RLO",
+    "\u2066": "LRI",
+    "\u2067": "RLI",
+    "\u2068": "FSI",
+    "\u2069": "PDI",
+}
+_BIDI_TABLE = str.maketrans({ch: f"[{name}]" for ch, name in BIDI_CONTROLS.items()})
+
+
+@register.filter
+def reveal_bidi(value: object) -> str:
+    """The text with bidirectional control characters shown as marks like "[RLO]".
+
+    Returns plain (unsafe) text, so autoescaping still applies after it.
+    """
+    return str(value if value is not None else "").translate(_BIDI_TABLE)
+
+
+@register.filter
+def handle(identity: object) -> str:
+    """How an account is named on a page: "@name" for a handle, an address or a full name as is.
+
+    Email addresses and review-site names ("J. Ortega") are not @-handles, so they get no "@".
+    """
+    if identity is None:
+        return "unknown"
+    name = str(getattr(identity, "handle", "") or getattr(identity, "external_id", "") or "")
+    name = reveal_bidi(name)
+    if not name:
+        return "unknown"
+    if "@" in name or any(ch.isspace() for ch in name):
+        return name
+    return f"@{name}"
