@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     DecimalField,
@@ -48,7 +49,7 @@ def search_customers(*, q: str = "", email: str = "", external_id: str = "") -> 
 
     `q` matches a substring of the name or email, an identity's handle (a leading @ is
     ignored) or display name, or the exact external id. Each row carries `tx_count`,
-    `tx_total`, `tx_currencies` and `last_purchase_at`; identities are prefetched.
+    `tx_total`, `tx_currencies`, `tx_currency` and `last_purchase_at`; identities are prefetched.
     """
     qs = Customer.objects.filter(merged_into__isnull=True)
     q = q.strip()
@@ -77,6 +78,8 @@ def search_customers(*, q: str = "", email: str = "", external_id: str = "") -> 
             tx_currencies=Coalesce(
                 _tx_aggregate(Count("currency", distinct=True), IntegerField()), Value(0)
             ),
+            # The one currency when tx_currencies == 1 (shown beside the total).
+            tx_currency=_tx_aggregate(Max("currency"), CharField()),
             last_purchase_at=_tx_aggregate(Max("occurred_at"), DateTimeField()),
         )
         .prefetch_related(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -82,3 +83,46 @@ def test_list_pages_with_bounded_queries(
     with django_assert_max_num_queries(8):
         html = signed_in.get(url, {"page": 4}).content.decode()
     assert len(row_ids(html, "customer")) == 165 - 150
+
+
+def test_list_shows_each_total_with_its_currency(signed_in: Any, dana: Customer) -> None:
+    buy("SOLO", "12.00", "3.50", currency="GBP")
+    html = signed_in.get(reverse("customers:list")).content.decode()
+    totals = dict(
+        re.findall(r'data-customer="(\d+)".*?<td class="num" data-total>(.*?)</td>', html, re.S)
+    )
+    solo = Customer.objects.get(external_id="SOLO")
+    assert re.sub(r"<[^>]+>", "", totals[str(solo.pk)]).split() == ["15.50", "GBP"]
+    # Dana bought in USD and EUR: the sum is not one amount of money, and the page says so.
+    assert "mixed currencies" in totals[str(dana.pk)]
+
+
+def test_identities_name_email_accounts_without_an_at(signed_in: Any, dana: Customer) -> None:
+    ingest([post("e1", "d.scully@fbi.example", 20, channel="email", text="hello")])
+    link("d.scully@fbi.example", "email", dana)
+    html = signed_in.get(reverse("customers:detail", args=[dana.pk])).content.decode()
+    identities = html[
+        html.index('id="identities"') : html.index("</table>", html.index('id="identities"'))
+    ]
+    assert "@dscully" in identities and "d.scully@fbi.example" in identities
+    assert "@d.scully@fbi.example" not in html
+
+
+def test_merge_form_has_labelled_fields(signed_in: Any, dana: Customer) -> None:
+    html = signed_in.get(reverse("customers:detail", args=[dana.pk])).content.decode()
+    form = html[
+        html.index('id="merge-form"') : html.index("</form>", html.index('id="merge-form"'))
+    ]
+    assert re.search(r'<label class="field">Customer number to merge in<input name="other"', form)
+    assert re.search(r'<label class="field field-grow">Why<input name="reason"', form)
+
+
+def test_names_written_with_bidi_overrides_are_shown_with_visible_marks(
+    signed_in: Any, dana: Customer
+) -> None:
+    ingest([post("b1", "tricky", 30, text="refund \u202e001$\u202c please")])
+    link("tricky", "x", dana)
+    Identity.objects.filter(handle="tricky").update(display_name="mal\u202elive")
+    html = signed_in.get(reverse("customers:detail", args=[dana.pk])).content.decode()
+    assert "\u202e" not in html
+    assert "refund [RLO]001$[PDF] please" in html and "mal[RLO]live" in html
