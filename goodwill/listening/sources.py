@@ -11,7 +11,9 @@ The writes for pulled channels live here (the one place besides ``services.inges
   ``max_pages`` is reached. Each page is stored with ``ingest_batch`` and the new cursor
   saved in the same transaction, so a crash re-fetches a page rather than losing one and
   dedupe by (channel, external id) keeps storage exactly-once. A 429 moves ``next_run_at``
-  to the platform's reset time; any failure is recorded on the run and on the source.
+  to the platform's reset time, and so does a page whose answer said the quota is nearly
+  spent (``FetchPage.wait_until``; it is stored first); any failure is recorded on the run
+  and on the source.
   Every run, scheduled or manual, first claims the Source (:func:`_claim`): while one run
   holds it, another is refused with :class:`SourceBusy` instead of pulling twice.
 - :func:`run_due_sources` runs every enabled pulled Source whose ``next_run_at`` has come;
@@ -87,6 +89,18 @@ class SourceBusy(Exception):
             started = timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M:%S %Z")
             detail = f"a {run.trigger} run (#{run.pk}) started at {started} is still going"
         super().__init__(f"source {source.name!r} is already being pulled: {detail}")
+
+
+class QuotaSpent(Exception):
+    """A page came with the platform's quota (nearly) spent: the run stops after storing it."""
+
+    def __init__(self, retry_at: datetime, *, more: bool) -> None:
+        super().__init__(
+            "the platform's rate limit is nearly spent: stopped after this page; "
+            f"next request after {retry_at.isoformat()}"
+        )
+        self.retry_at = retry_at
+        self.more = more
 
 
 # --- secrets ------------------------------------------------------------------------------
@@ -511,8 +525,21 @@ def run_source(
         for _ in range(max_pages):
             page = connector.fetch(dict(source.cursor))
             _store_page(source, run, page)
+            if page.wait_until is not None:
+                raise QuotaSpent(page.wait_until, more=page.more)
             if not page.more:
                 break
+    except QuotaSpent as exc:
+        # The pages fetched are stored; wait as after a 429, but not sooner than the
+        # interval unless the sweep was cut short.
+        run.status = SourceRun.Status.RATE_LIMITED
+        run.rate_limited_until = exc.retry_at
+        run.error = str(exc)
+        source.consecutive_failures = 0
+        scheduled = started + timedelta(seconds=source.interval_seconds)
+        source.next_run_at = max(exc.retry_at, now() if exc.more else scheduled)
+        source.last_error = run.error
+        log.warning("source %s: %s", source.name, run.error)
     except RateLimited as exc:
         run.status = SourceRun.Status.RATE_LIMITED
         run.rate_limited_until = exc.retry_at

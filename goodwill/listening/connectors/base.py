@@ -65,6 +65,9 @@ class FetchPage:
     cursor: dict[str, Any]  # what to persist once the items are stored
     more: bool = False  # another page is ready now (pagination), fetch it in the same run
     skipped: list[Skipped] = field(default_factory=list)
+    # The platform's quota is (nearly) spent: store this page, then stop the run and ask
+    # nothing more before this time (UTC), as after a 429; None: no such limit.
+    wait_until: datetime | None = None
 
 
 class Http(Protocol):

@@ -11,10 +11,16 @@ newest first. Cursor: the creation time and fullname of the newest item stored
 (``newest_utc``, ``newest``). A sweep follows ``data.after`` until it reaches an item at or
 before ``newest_utc`` (or the listing ends); mid-sweep the cursor also holds ``after`` and the
 sweep's newest, so a stopped run resumes. Dedupe by fullname makes overlaps harmless.
+
+Every answer says how many requests the window has left (``X-Ratelimit-Remaining``) and
+when it resets (``X-Ratelimit-Reset``, seconds): below ``LOW_REMAINING`` the page says to
+wait until the reset (``FetchPage.wait_until``), so the run stops after storing it, as it
+does on a 429, rather than spending the last requests and running into one.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -30,6 +36,7 @@ from goodwill.listening.connectors.base import (
     config_text,
     register,
 )
+from goodwill.listening.connectors.http import rate_limit_reset
 from goodwill.listening.connectors.parsing import Parsed, item_ref
 from goodwill.listening.types import MessageItem
 
@@ -39,6 +46,9 @@ WEB_URL = "https://www.reddit.com"
 DEFAULT_USER_AGENT = "python:goodwill-social-crm:0.1 (self-hosted)"
 LISTINGS = ("new", "comments", "search")
 PAGE_SIZE = 100
+# Below this many requests left in Reddit's window, a run stops after the page and waits for
+# the window's reset (X-Ratelimit-Reset) instead of running into a 429.
+LOW_REMAINING = 2
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9_]{2,21}$")
 
 
@@ -56,6 +66,19 @@ def _created(raw: Mapping[str, Any]) -> float:
     if not 0 < value < 32503680000:  # before year 3000
         raise BadValue("created_utc", f"{value!r} is out of range")
     return float(value)
+
+
+def quota_wait(headers: Mapping[str, str], now: datetime) -> datetime | None:
+    """When to ask again if Reddit's ``X-Ratelimit-Remaining`` is below ``LOW_REMAINING``
+    (``X-Ratelimit-Reset`` seconds from now); None while there is room or no header says."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    try:
+        remaining = float(lowered["x-ratelimit-remaining"])
+    except (KeyError, ValueError):
+        return None
+    if remaining >= LOW_REMAINING:
+        return None
+    return rate_limit_reset({"x-ratelimit-reset": lowered.get("x-ratelimit-reset", "")}, now)
 
 
 def parse_thing(kind: str, raw: Mapping[str, Any]) -> tuple[MessageItem, float]:
@@ -228,12 +251,23 @@ class RedditConnector(Connector):
         if after:
             params["after"] = after
         token = self._access_token()
-        payload = self.http.get_json(
+        body, answer_headers = self.http.get_bytes(
             url,
             params=params,
             headers={"Authorization": f"bearer {token}", "User-Agent": self._user_agent()},
         )
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise ConnectorError("Reddit answered with something that is not JSON") from None
         parsed, times, following = parse_listing(payload)
+        page = self._page(cursor, parsed, times, following)
+        page.wait_until = quota_wait(answer_headers, datetime.now(UTC))
+        return page
+
+    def _page(
+        self, cursor: Mapping[str, Any], parsed: Parsed, times: list[float], following: str
+    ) -> FetchPage:
         mark = float(cursor.get("newest_utc") or 0)
         sweep_utc = float(cursor.get("sweep_utc") or mark)
         sweep_newest = str(cursor.get("sweep_newest") or cursor.get("newest") or "")

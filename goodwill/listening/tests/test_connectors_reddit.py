@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from goodwill.listening.connectors.base import ConnectorError
 from goodwill.listening.connectors.http import HttpClient
-from goodwill.listening.connectors.reddit import RedditConnector, parse_listing
+from goodwill.listening.connectors.reddit import RedditConnector, parse_listing, quota_wait
 from goodwill.listening.models import Message, Source
 from goodwill.listening.sources import SourceConfigError, create_source, run_source
 from goodwill.listening.tests.fakes import FakeServer, Reply
@@ -282,3 +282,75 @@ def test_a_bad_setting_at_fetch_time_names_the_field_as_check_config_does(
         RedditConnector(settings, secrets, http).fetch({})
     assert str(caught.value) == f"{field}: {said}"
     assert not fake_server.requests
+
+
+def test_a_nearly_spent_quota_stops_the_run_until_the_reset(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    source = reddit_source(fake_server)
+    low = {"X-Ratelimit-Remaining": "1.0", "X-Ratelimit-Used": "599", "X-Ratelimit-Reset": "120"}
+    fake_server.route("GET", NEW, Reply(json=fixture_json("reddit/new_page1.json"), headers=low))
+    fake_server.route(
+        "GET",
+        NEW,
+        Reply(
+            json=fixture_json("reddit/new_page2.json"),
+            headers={"X-Ratelimit-Remaining": "598.0", "X-Ratelimit-Reset": "500"},
+        ),
+        query={"after": "t3_1h0c"},
+    )
+    before = datetime.now(UTC)
+
+    run = run_source(source=source, http=http)
+
+    assert (run.status, run.pages, run.created) == ("rate_limited", 1, 2)  # the page is kept
+    assert len(fake_server.requests_to(NEW)) == 1  # nothing asked after the low answer
+    assert run.rate_limited_until is not None
+    assert before + timedelta(seconds=119) <= run.rate_limited_until
+    assert run.rate_limited_until <= datetime.now(UTC) + timedelta(seconds=121)
+    assert "rate limit is nearly spent" in run.error
+    source.refresh_from_db()
+    assert source.next_run_at == run.rate_limited_until  # the sweep was cut short
+    assert source.cursor["after"] == "t3_1h0c" and source.consecutive_failures == 0
+
+    resumed = run_source(source=source, http=http)
+    assert (resumed.status, resumed.created) == ("ok", 1)
+    assert Message.objects.filter(channel="reddit").count() == 3
+    assert fake_server.requests_to(NEW)[-1].query["after"] == "t3_1h0c"
+
+
+def test_a_low_quota_on_the_last_page_waits_for_the_later_of_reset_and_interval(
+    fake_server: FakeServer, http: HttpClient
+) -> None:
+    source = reddit_source(fake_server)
+    Source.objects.filter(pk=source.pk).update(interval_seconds=900)
+    fake_server.route(
+        "GET",
+        NEW,
+        Reply(
+            json=fixture_json("reddit/new_page2.json"),
+            headers={"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "60"},
+        ),
+    )
+    run = run_source(source=source, http=http)
+    assert run.status == "rate_limited" and run.rate_limited_until is not None
+    source.refresh_from_db()
+    assert source.next_run_at == run.started_at + timedelta(seconds=900)
+    assert "after" not in source.cursor
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"x-ratelimit-remaining": "1.0", "x-ratelimit-reset": "30"}, 30),
+        ({"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "7"}, 7),
+        ({"x-ratelimit-remaining": "1.99"}, 60),  # no reset given: a minute, as for a 429
+        ({"x-ratelimit-remaining": "2.0", "x-ratelimit-reset": "30"}, None),
+        ({"x-ratelimit-remaining": "many", "x-ratelimit-reset": "30"}, None),
+        ({}, None),
+    ],
+)
+def test_quota_wait_reads_remaining_and_reset(headers: dict[str, str], wait: int | None) -> None:
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    expected = None if wait is None else now + timedelta(seconds=wait)
+    assert quota_wait(headers, now) == expected
