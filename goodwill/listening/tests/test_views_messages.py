@@ -97,3 +97,37 @@ def test_pages_of_fifty_newest_first_with_bounded_queries(
     html = signed_in.get(URL + next_link.group(1).replace("&amp;", "&")).content.decode()
     assert "51–100 of 100" in html
     assert len(row_ids(html, "message")) == 50
+
+
+@pytest.mark.django_db
+def test_detail_shows_author_customer_risk_and_abuse_with_units(signed_in: Any) -> None:
+    ingest([post("v1", "dana", text="This airline lost my bag. Disgusting.", likes=40)])
+    message = Message.objects.select_related("author").get(external_id="v1")
+    assert message.author is not None and message.virality_risk is not None
+    html = signed_in.get(reverse("listening:detail", args=[message.pk])).content.decode()
+    facts = html[
+        html.index('id="message-facts"') : html.index("</dl>", html.index("message-facts"))
+    ]
+    assert "@dana" in facts
+    assert f'href="{reverse("customers:detail", args=[message.author.customer_id])}"' in facts
+    assert f'<dd id="virality-risk">{round(message.virality_risk * 100)}%</dd>' in facts
+    assert "Abusive" in facts
+    assert "likes" in html and "shares" in html and "replies" in html
+
+
+@pytest.mark.django_db
+def test_bidi_overrides_in_a_post_are_shown_not_obeyed(signed_in: Any) -> None:
+    # U+202E makes "001$" display as "$100"; pages show the control instead of obeying it.
+    ingest([post("o1", "trick", text="refund \u202e001$\u202c please")])
+    message = Message.objects.get(external_id="o1")
+    assert message.text == "refund \u202e001$\u202c please"  # stored verbatim
+    for url in (URL, reverse("listening:detail", args=[message.pk])):
+        html = signed_in.get(url).content.decode()
+        assert "\u202e" not in html and "refund [RLO]001$[PDF] please" in html
+
+
+@pytest.mark.django_db
+def test_email_authors_are_not_shown_as_at_handles(signed_in: Any) -> None:
+    ingest([post("m1", "li.wei@example.org", channel="email", text="change my address")])
+    html = signed_in.get(URL).content.decode()
+    assert "li.wei@example.org" in html and "@li.wei@example.org" not in html
