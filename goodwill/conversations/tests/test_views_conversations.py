@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -65,3 +66,22 @@ def test_inbox_lists_latest_first_with_filters_and_bounded_queries(
     assert (
         len(row_ids(signed_in.get(url, {"status": "bogus"}).content.decode(), "conversation")) == 50
     )
+
+
+@pytest.mark.django_db
+def test_inbox_says_what_the_message_counts_and_waits_mean(signed_in: Any) -> None:
+    ingest(
+        [
+            post("1", "alice", 0, text="hello?"),
+            post("2", "acme", 12, reply_to="1", company=True, text="hi!"),
+            post("3", "bob", 30, text="anyone there?"),
+        ]
+    )
+    html = signed_in.get(reverse("conversations:list")).content.decode()
+    answered = Conversation.objects.get(message_count=2)
+    waiting = Conversation.objects.get(message_count=1)
+    rows = dict(re.findall(r'data-conversation="(\d+)">(.*?)</tr>', html, re.S))
+    assert '2 <span class="faint">· 1 from us</span>' in rows[str(answered.pk)]
+    assert 'title="1 from the customer, 1 from the company"' in rows[str(answered.pk)]
+    assert "12 min" in rows[str(answered.pk)]
+    assert "· 0 from us" in rows[str(waiting.pk)] and "not yet" in rows[str(waiting.pk)]
