@@ -63,6 +63,19 @@ def test_panel_draws_the_history_once_the_score_has_changed(
     assert "vendor/chart.umd.js" in html
 
 
+def test_panel_gives_probabilities_and_percentiles_in_words(
+    signed_in: Any, scored: Customer
+) -> None:
+    # Was "P(still a customer) 0.44" and "Reach percentile 0.91": numbers without a unit.
+    CustomerValue.objects.filter(customer=scored).update(
+        p_alive=0.437, reach_percentile=0.91, influence_percentile=0.03
+    )
+    html = signed_in.get(reverse("value:customer_panel", args=[scored.pk])).content.decode()
+    assert "Chance still a customer</dt><dd>44%</dd>" in html
+    assert ">Reach</dt><dd>91st percentile</dd>" in html
+    assert ">Influence</dt><dd>3rd percentile</dd>" in html
+
+
 def test_panel_of_an_unscored_customer_says_so(signed_in: Any, db: None) -> None:
     html = signed_in.get(reverse("value:customer_panel", args=[12345])).content.decode()
     assert "Not scored yet" in html
