@@ -151,3 +151,43 @@ def test_customer_page(live_server: Any, page: Any) -> None:
     shot(page, "customer")
     page.goto(live_server.url + "/customers/")
     shot(page, "customers")
+
+
+def test_customer_side_column_fits_and_rtl_posts_read_right_to_left(
+    live_server: Any, page: Any
+) -> None:
+    from goodwill.listening.models import Message
+
+    make_user()
+    a_small_world()
+    ingest(
+        [
+            post(
+                "rtl1",
+                "averyveryveryverylonghandlewithnobreaksatallanywhere",
+                900,
+                text="مرحبا، طلبي رقم 4411 لم يصل بعد!",
+                followers=123456789,
+            )
+        ]
+    )
+    message = Message.objects.select_related("author").get(external_id="rtl1")
+    assert message.author is not None
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/customers/{message.author.customer_id}/")
+    # The identities table used to be wider than its card: the followers column was cut off.
+    overflow = page.evaluate(
+        "(() => { const t = document.getElementById('identities');"
+        " const card = t.closest('.card'); return t.scrollWidth - card.clientWidth; })()"
+    )
+    assert overflow <= 0
+    assert page.locator("#identities").get_by_text("123,456,789").is_visible()
+    direction = page.evaluate(
+        "getComputedStyle(document.querySelector('#customer-messages .msg-text')).unicodeBidi"
+    )
+    assert direction == "plaintext"  # each paragraph takes the direction of its own text
+    shot(page, "customer-rtl")
+    page.goto(f"{live_server.url}/customers/999999/")
+    assert page.title() == "Page not found · Goodwill"
+    assert page.locator("nav[aria-label=Main]").is_visible()
+    shot(page, "not-found")
