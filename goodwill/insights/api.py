@@ -15,9 +15,12 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import field_validator
 
+from goodwill.analysis.topics import MAX_TOPICS
 from goodwill.api import Page, aware
+from goodwill.core import Channel
 from goodwill.insights import api_selectors, api_services, selectors
 from goodwill.insights.models import Alert
+from goodwill.insights.selectors import ALL_CHANNELS
 from goodwill.insights.views import can_edit_taxonomy
 from goodwill.listening import selectors as listening_selectors
 from goodwill.listening.api import MessageOut
@@ -126,6 +129,11 @@ class AlertQuery(Schema):
     @classmethod
     def _known_kind(cls, value: str | None) -> str | None:
         return _check_choice(value, api_selectors.alert_kinds())
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, value: str | None) -> str | None:
+        return _check_choice(value, [*Channel.choices, (ALL_CHANNELS, "all channels")])
 
 
 class NoteIn(Schema):
@@ -245,7 +253,9 @@ class TopicIn(Schema):
 
 
 class TaxonomyIn(Schema):
-    topics: list[TopicIn] = Field(..., description="The whole taxonomy, in order.")
+    topics: list[TopicIn] = Field(
+        ..., max_length=MAX_TOPICS, description="The whole taxonomy, in order."
+    )
     example_threshold: float | None = Field(
         None, description="Cosine similarity to a seed example that assigns a topic; None keeps."
     )

@@ -111,17 +111,21 @@ def validate_document(topics: Sequence[TopicSpec], example_threshold: float) -> 
     """Every topic checked as the editor checks one; all problems reported at once."""
     errors: dict[str, str] = {}
     accepted: list[Topic] = []
+    named: list[Topic] = []  # every earlier topic with a name, refused or not: no duplicates
     if not topics:
         errors["topics"] = "a taxonomy needs at least one topic"
     for i, spec in enumerate(topics):
         form = _form(spec)
+        topic = Topic(name=form.name, keywords=form.keywords, examples=form.examples)
         who = f"topic {i + 1} ({form.name!r})" if form.name else f"topic {i + 1}"
         try:
-            services._validate(form, accepted)
+            services._validate(form, named)
         except services.TopicError as exc:
             errors[f"topics[{i}].{exc.field}" if exc.field else "topics"] = f"{who}: {exc.message}"
-            continue
-        accepted.append(Topic(name=form.name, keywords=form.keywords, examples=form.examples))
+        else:
+            accepted.append(topic)
+        if form.name:
+            named.append(topic)
     if not 0.0 < example_threshold <= 1.0:
         errors["example_threshold"] = f"a cosine similarity in (0, 1], got {example_threshold!r}"
     if errors:

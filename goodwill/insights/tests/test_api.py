@@ -174,6 +174,7 @@ def test_kinds_come_from_the_model_and_filter(analyst: Any) -> None:
     [
         ({"status": "closed"}, "status"),
         ({"kind": "volcano"}, "kind"),
+        ({"channel": "myspace"}, "channel"),
         ({"since": "last tuesday"}, "since"),
         ({"until": "2024-13-01"}, "until"),
         ({"topic": "t" * 101}, "topic"),
@@ -187,7 +188,7 @@ def test_bad_filters_are_a_422_naming_the_field(
 ) -> None:
     response = analyst.get("/api/alerts", params)
     assert error_fields(response) == {field}
-    if field in {"status", "kind"}:
+    if field in {"status", "kind", "channel"}:
         assert "one of:" in response.content.decode()
 
 
@@ -337,6 +338,8 @@ def test_a_document_round_trips_into_a_new_version_and_is_used(analyst: Any) -> 
     assert "added 'dark mode'" in taxonomy["note"]
     assert analyst.get("/api/topics").json() == taxonomy
     assert selectors.current_taxonomy().names == [t["name"] for t in topics]
+    ingest([post("dm1", "dana", text="please add a dark theme to the app")])
+    assert "dark mode" in Message.objects.get(external_id="dm1").topics  # the pipeline uses it
 
     versions = analyst.get("/api/topics/versions").json()
     assert [(v["version"], v["created_by"]) for v in versions["items"]] == [(2, "ana"), (1, None)]
@@ -408,13 +411,15 @@ def test_bad_documents_name_the_topic_and_field(
 def test_every_problem_of_a_document_is_reported_at_once(analyst: Any) -> None:
     topics = [
         {"name": "a/b", "keywords": ["x"]},
-        {"name": "ok"},
+        {"name": "Refunds"},
         {"name": "fine", "keywords": ["z"]},
+        {"name": "refunds", "keywords": ["y"]},  # the same name as a refused topic
     ]
     response = send(analyst, "/api/topics", {"topics": topics, "example_threshold": 1.5})
     assert set(response.json()["errors"]) == {
         "topics[0].name",
         "topics[1].keywords",
+        "topics[3].name",
         "example_threshold",
     }
 
@@ -424,6 +429,7 @@ def test_every_problem_of_a_document_is_reported_at_once(analyst: Any) -> None:
     [
         ({}, "topics"),
         ({"topics": "billing"}, "topics"),
+        ({"topics": [{"name": f"t{i}", "keywords": ["x"]} for i in range(64)]}, "topics"),
         ({"topics": [{"keywords": ["x"]}]}, "name"),
         ({"topics": [{"name": "a", "keywords": "refund"}]}, "keywords"),
         ({"topics": [{"name": "a", "keywords": ["x"]}], "base_version": -1}, "base_version"),
