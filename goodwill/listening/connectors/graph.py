@@ -5,9 +5,11 @@ Two pull connectors share this module:
 - ``facebook_page``: ``GET /{version}/{page-id}/feed`` with the posts' comments and their
   replies nested in the same request (``comments{..., comments{...}}``; Facebook comments are
   at most two levels deep). Further comment pages of a busy post are read from
-  ``/{post-id}/comments``. Posts written by visitors are messages too; the Page's own posts
-  are not (they are the company's broadcast, not a customer speaking), but the Page's own
-  replies to comments are stored as company messages so conversations read in full.
+  ``/{post-id}/comments``, and replies beyond the first 100 nested in a comment from
+  ``/{comment-id}/comments``, following that edge's paging. Posts written by visitors are
+  messages too; the Page's own posts are not (they are the company's broadcast, not a
+  customer speaking), but the Page's own replies to comments are stored as company messages
+  so conversations read in full.
 - ``instagram``: ``GET /{version}/{ig-user-id}/media``, then ``/{media-id}/comments`` with
   ``id,text,timestamp,username,like_count,from,replies{...}`` for each media that has comments.
 
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -367,19 +369,35 @@ def parse_facebook_comments(
         )
         nested = raw.get("comments")
         if isinstance(nested, Mapping) and comment is not None:
-            for m, reply in enumerate(nested.get("data") or []):
-                reply_ref = f"comment {_item_ref(reply, f'#{m} under {comment.external_id}')}"
-                if not isinstance(reply, Mapping):
-                    parsed.skipped.append(Skipped(ref=reply_ref, reason="not an object"))
-                    continue
-                reply = {"parent": {"id": comment.external_id}, **reply}
-                parsed.take(
-                    reply_ref,
-                    parse_facebook_comment,
-                    reply,
+            parsed.extend(
+                parse_facebook_replies(
+                    nested.get("data") or [],
                     page_id=page_id,
                     post_id=post_id,
+                    comment_id=comment.external_id,
                 )
+            )
+    return parsed
+
+
+def parse_facebook_replies(
+    replies: Iterable[Any], *, page_id: str, post_id: str, comment_id: str
+) -> Parsed:
+    """Replies to one comment (the ``data`` of its ``comments`` edge, nested in the comment
+    or read from ``/{comment-id}/comments``): each answers that comment."""
+    parsed = Parsed()
+    for m, reply in enumerate(replies):
+        reply_ref = f"comment {_item_ref(reply, f'#{m} under {comment_id}')}"
+        if not isinstance(reply, Mapping):
+            parsed.skipped.append(Skipped(ref=reply_ref, reason="not an object"))
+            continue
+        parsed.take(
+            reply_ref,
+            parse_facebook_comment,
+            {"parent": {"id": comment_id}, **reply},
+            page_id=page_id,
+            post_id=post_id,
+        )
     return parsed
 
 
@@ -448,6 +466,7 @@ _COMMON_FIELDS = (
 
 class _GraphConnector(Connector):
     max_comment_pages: ClassVar[int] = 20  # per post and run: bounds one fetch's requests
+    max_reply_pages: ClassVar[int] = 20  # further reply pages per comment and run, likewise
 
     def _required(self, name: str) -> str:
         value = self._setting(name, "")
@@ -555,11 +574,16 @@ class FacebookPageConnector(_GraphConnector):
         for _ in range(self.max_comment_pages):
             if not isinstance(page, Mapping):
                 break
-            parsed.extend(
-                parse_facebook_comments(
-                    page, page_id=page_id, post_id=post_id, answers_post=visitor
-                )
+            comments = parse_facebook_comments(
+                page, page_id=page_id, post_id=post_id, answers_post=visitor
             )
+            parsed.extend(comments)
+            taken = {item.external_id for item in comments.items}
+            for raw in data_list(page, f"comments of post {post_id}"):
+                comment_id = str(raw.get("id")) if isinstance(raw, Mapping) else ""
+                after = next_after(raw.get("comments")) if comment_id in taken else ""
+                if after:
+                    parsed.extend(self._later_replies(comment_id, after, page_id, post_id, token))
             after = next_after(page)
             if not after:
                 break
@@ -572,6 +596,31 @@ class FacebookPageConnector(_GraphConnector):
                 },
                 token,
             )
+        return parsed
+
+    def _later_replies(
+        self, comment_id: str, after: str, page_id: str, post_id: str, token: str
+    ) -> Parsed:
+        """The replies after the first 100 nested in a comment: ``/{comment-id}/comments``,
+        page after page from the nested edge's cursor, as Graph pages any edge."""
+        parsed = Parsed()
+        for _ in range(self.max_reply_pages):
+            page = self._get(
+                f"{comment_id}/comments",
+                {"fields": COMMENT_FIELDS, "limit": 100, "after": after},
+                token,
+            )
+            parsed.extend(
+                parse_facebook_replies(
+                    data_list(page, f"replies to comment {comment_id}"),
+                    page_id=page_id,
+                    post_id=post_id,
+                    comment_id=comment_id,
+                )
+            )
+            after = next_after(page)
+            if not after:
+                break
         return parsed
 
 

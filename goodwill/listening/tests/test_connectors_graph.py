@@ -139,6 +139,70 @@ def test_facebook_feed_pages_through_posts_and_comments(fake_server: FakeServer)
     assert fake_server.unmatched == []
 
 
+def script_busy_replies(fake: FakeServer) -> None:
+    fake.route("GET", "/v21.0/1001/feed", Reply(json=fixture("fb_feed_busy_replies.json")))
+    for after, page in (("UlI2", "page2"), ("UlI4", "page3")):
+        fake.route(
+            "GET",
+            "/v21.0/555_1/comments",
+            Reply(json=fixture(f"fb_replies_555_1_{page}.json")),
+            query={"after": after},
+        )
+
+
+def test_facebook_follows_a_comment_s_replies_beyond_the_first_page(
+    fake_server: FakeServer,
+) -> None:
+    script_busy_replies(fake_server)
+    page = facebook(fake_server.url).fetch({})
+    assert not page.more and page.cursor == {}
+    replies = [i for i in page.items if i.in_reply_to == "555_1"]
+    assert [i.external_id for i in replies] == ["555_r1", "555_r2", "555_r3", "555_r4", "555_r5"]
+    by_id = {i.external_id: i for i in page.items}
+    assert by_id["555_r4"].is_from_company and not by_id["555_r3"].is_from_company
+    assert by_id["555_r2"].text == "me too <b>again</b>"  # verbatim
+    assert all(i.raw["post_id"] == "1001_555" for i in replies)
+    assert by_id["555_3_r1"].in_reply_to == "555_3"
+    assert "comment #1 under 555_1" in [s.ref for s in page.skipped]
+
+    followed = fake_server.requests_to("/v21.0/555_1/comments")
+    assert [r.query["after"] for r in followed] == ["UlI2", "UlI4"]
+    for request in followed:
+        assert request.query["fields"] == graph.COMMENT_FIELDS
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert "access_token" not in request.query  # the cursor, never the next URL
+    # A comment that was skipped, or whose replies all came nested, is not followed.
+    assert fake_server.requests_to("/v21.0/555_2/comments") == []
+    assert fake_server.requests_to("/v21.0/555_3/comments") == []
+    assert not fake_server.unmatched
+
+
+def test_facebook_reply_pages_are_bounded_per_comment(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_server.route("GET", "/v21.0/1001/feed", Reply(json=fixture("fb_feed_busy_replies.json")))
+    more = Reply(json=fixture("fb_replies_555_1_page2.json"))  # its next page is UlI4
+    fake_server.route("GET", "/v21.0/555_1/comments", more, query={"after": "UlI2"})
+    fake_server.route("GET", "/v21.0/555_1/comments", more, query={"after": "UlI4"})
+    monkeypatch.setattr(FacebookPageConnector, "max_reply_pages", 3)
+    page = facebook(fake_server.url).fetch({})
+    assert len(fake_server.requests_to("/v21.0/555_1/comments")) == 3
+    assert {i.external_id for i in page.items} >= {"555_r1", "555_r3", "555_r4"}
+
+
+@pytest.mark.django_db
+def test_facebook_replies_beyond_the_first_page_are_stored_in_their_thread(
+    fake_server: FakeServer,
+) -> None:
+    script_busy_replies(fake_server)
+    page = facebook(fake_server.url).fetch({})
+    assert ingest_batch(source=None, items=page.items).created == len(page.items)
+    stored = Message.objects.filter(in_reply_to="555_1")
+    assert stored.count() == 5
+    parent = Message.objects.get(external_id="555_1")
+    assert set(stored.values_list("conversation_id", flat=True)) == {parent.conversation_id}
+
+
 @pytest.mark.django_db
 def test_facebook_items_are_stored_exactly_once_across_runs(fake_server: FakeServer) -> None:
     script_facebook(fake_server)
