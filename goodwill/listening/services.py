@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -147,18 +147,21 @@ def _ingest(
         return result
     clock = StageClock(timings)
     now = timezone.now()
+    adapt = _Adapter(analyse=analyse)
     with clock("normalise"):
         _validate(items)
-        digests = [item.content_hash() for item in items]
+        digests, times = _hashes_and_times(items)
 
     with clock("dedupe"):
         existing = _existing(items)
         new: dict[str, list[tuple[MessageItem, str]]] = {}
+        new_times: dict[str, list[Any]] = {}  # created_at in database form, as `new`
         changed: list[tuple[MessageItem, str, Stored]] = []
-        for item, digest in zip(items, digests, strict=True):
+        for item, digest, at in zip(items, digests, times, strict=True):
             row = existing.get((item.channel, item.external_id))
             if row is None:
                 new.setdefault(item.channel, []).append((item, digest))
+                new_times.setdefault(item.channel, []).append(at)
             elif row[1] == digest:
                 result.unchanged += 1
             else:
@@ -179,12 +182,19 @@ def _ingest(
         }
 
     with clock("store"):
-        adapt = _Adapter(analyse=analyse)
         created: dict[Key, int] = {}
         refresh: set[int] = set()
         for channel, group in new.items():
             refresh |= _store_new(
-                channel, group, identities, source, plans[channel], adapt, analysis, created
+                channel,
+                group,
+                new_times[channel],
+                identities,
+                source,
+                plans[channel],
+                adapt,
+                analysis,
+                created,
             )
         updates = []
         for item, digest, row in changed:
@@ -337,6 +347,37 @@ def _slow_problem(item: MessageItem) -> tuple[str, str] | None:
     if type(item.is_from_company) is not bool:
         return "is_from_company", f"must be true or false, got {item.is_from_company!r}"
     return None
+
+
+def _hashes_and_times(items: Sequence[MessageItem]) -> tuple[list[str], list[Any]]:
+    """Each item's content hash and its created_at in database form.
+
+    A hand-written fast path: where date-times are stored as UTC text (SQLite), the
+    isoformat() the hash covers is that text rearranged, so each time is formatted once
+    instead of twice (isoformat on an aware datetime costs ~2 us; this is on every row of an
+    import). Tested with hypothesis: the same hashes as MessageItem.content_hash().
+    """
+    digests: list[str] = []
+    times: list[Any] = []
+    if not bulk.stores_utc_text():
+        when = bulk.datetime_adapter()
+        for item in items:
+            digests.append(item.content_hash())
+            times.append(when(item.created_at))
+        return digests, times
+    utc_text = bulk.utc_text
+    for item in items:
+        at = item.created_at
+        if at.tzinfo is UTC:
+            text = utc_text(at)
+            digests.append(item.content_hash(f"{text[:10]}T{text[11:]}+00:00"))
+        else:
+            offset = at.utcoffset()
+            assert offset is not None  # _validate rejected naive times
+            text = utc_text(at - offset)
+            digests.append(item.content_hash())
+        times.append(text)
+    return digests, times
 
 
 def _analyse(items: list[MessageItem], now: datetime) -> dict[Key, tuple[Any, ...]]:
@@ -567,6 +608,7 @@ def _thread(
 def _store_new(
     channel: str,
     group: list[tuple[MessageItem, str]],
+    times: list[Any],
     identities: dict[Key, customer_services.IdentityRef],
     source: Source | None,
     plan: conversation_services.ThreadPlan,
@@ -577,7 +619,7 @@ def _store_new(
     """Insert the new messages of one channel; return conversations to refresh."""
     source_id = source.pk if source is not None else None
     assignment = plan.conversation_ids
-    when, empty_raw = adapt.datetime, adapt.empty_raw
+    empty_raw = adapt.empty_raw
     rows: list[tuple[Any, ...]] = [
         (
             channel,
@@ -587,7 +629,7 @@ def _store_new(
             identities[(channel, item.author_id)].identity_id,
             item.is_from_company,
             item.text,
-            when(item.created_at),
+            at,
             item.url,
             item.in_reply_to,
             item.likes,
@@ -597,7 +639,7 @@ def _store_new(
             bulk.db_json(Message, "raw", item.raw) if item.raw else empty_raw,
             digest,
         )
-        for item, digest in group
+        for (item, digest), at in zip(group, times, strict=True)
     ]
     fields: tuple[str, ...] = _INSERT_FIELDS
     if adapt.analyse:

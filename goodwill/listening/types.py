@@ -36,13 +36,17 @@ class MessageItem:
     raw: dict[str, Any] = field(default_factory=dict)
     labels: list[LabelItem] = field(default_factory=list)
 
-    def content_hash(self) -> str:
-        """A digest of what a re-import could change; equal digests mean 'unchanged'."""
+    def content_hash(self, created_iso: str | None = None) -> str:
+        """A digest of what a re-import could change; equal digests mean 'unchanged'.
+
+        `created_iso` is ``created_at.isoformat()`` when the caller has it already (ingest
+        derives it from the database text it formats anyway; isoformat costs ~2 us).
+        """
         parts = (
             self.author_id,
             self.author_handle,
             self.author_name,
-            self.created_at.isoformat(),
+            self.created_at.isoformat() if created_iso is None else created_iso,
             self.text,
             self.url,
             self.in_reply_to,

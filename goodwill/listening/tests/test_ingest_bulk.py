@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +15,7 @@ from goodwill import bulk
 from goodwill.conversations.models import Conversation
 from goodwill.customers.models import Customer, Identity
 from goodwill.listening.models import Label, Message
-from goodwill.listening.services import ingest_batch
+from goodwill.listening.services import _hashes_and_times, ingest_batch
 from goodwill.listening.types import LabelItem, MessageItem
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -103,3 +104,62 @@ def test_new_ids_are_right_whether_counted_or_read_back(monkeypatch: pytest.Monk
     # A counter that moved by more than our rows (another writer got in first): read back.
     monkeypatch.setattr(bulk, "_sequence", lambda cursor, model: 0)
     check("c")
+
+
+# datetime.UTC itself takes the adapter's fast path; st.timezones() yields ZoneInfo zones.
+any_zone = st.one_of(
+    st.just(UTC),
+    st.timezones(),
+    st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+        lambda minutes: timezone(timedelta(minutes=minutes))
+    ),
+)
+moments = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=any_zone
+)
+
+
+@given(moment=moments)
+def test_datetime_adapter_fast_path_matches_django(moment: datetime) -> None:
+    assert bulk.datetime_adapter()(moment) == connection.ops.adapt_datetimefield_value(moment)
+
+
+@given(moments=st.lists(moments, min_size=1, max_size=5), likes=st.integers(0, 2**31 - 1))
+def test_hashes_and_times_match_content_hash_and_the_adapter(
+    moments: list[datetime], likes: int
+) -> None:
+    items = [
+        MessageItem(
+            channel="x",
+            external_id=str(n),
+            author_id="a",
+            author_handle="a",
+            created_at=moment,
+            text="t",
+            likes=likes,
+        )
+        for n, moment in enumerate(moments)
+    ]
+    digests, times = _hashes_and_times(items)
+    assert digests == [item.content_hash() for item in items]
+    assert times == [bulk.datetime_adapter()(item.created_at) for item in items]
+
+
+def test_nested_freezes_do_not_count_the_frozen_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    gc.unfreeze()
+    counted: list[int] = []
+    real = gc.get_freeze_count
+
+    def counting() -> int:
+        counted.append(1)
+        return real()
+
+    monkeypatch.setattr(gc, "get_freeze_count", counting)
+    with bulk.older_objects_frozen():
+        assert real() > 0
+        for _ in range(3):
+            with bulk.older_objects_frozen():
+                assert real() > 0
+        assert real() > 0  # the nested blocks did not unfreeze
+    assert real() == 0
+    assert len(counted) == 1  # only the outer block looked
