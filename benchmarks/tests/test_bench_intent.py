@@ -20,7 +20,11 @@ def test_intent_benchmark_reports_learned_against_rules(tmp_path: Path) -> None:
     assert names[0].startswith("intent after 100 labels")
     assert any(n.startswith("retrain 5-fold CV on 500 labels") for n in names)
     assert any(n.startswith("unseen templates") for n in names)
-    assert names[-1].startswith("topics after 500 labels")
+    assert names[-2].startswith("topics after 500 labels")
+    speed = rows.pop()
+    assert speed["name"].startswith("analyse") and speed["unit"] == "texts/s"
+    assert speed["ours"] > 0 and speed["baseline"] > 0
+    assert speed["ratio"] == pytest.approx(speed["ours"] / speed["baseline"], rel=0.01)
     for row in rows:
         assert set(row) >= ROW_KEYS
         assert 0.0 <= row["ours"] <= 1.0 and 0.0 < row["baseline"] <= 1.0

@@ -241,14 +241,15 @@ class IntentModel:
 # ----------------------------------------------------------------------------- topics
 
 
-def _topic_design(inputs: Inputs, topic: str) -> sp.csr_matrix:
-    match = np.fromiter(
+def _taxonomy_match(inputs: Inputs, topic: str) -> FloatArray:
+    return np.fromiter(
         (topic in found for found in inputs.taxonomy_topics), dtype=np.float64, count=len(inputs)
     )
-    base = _design(inputs.features, _DENSE_WEIGHT)
-    return sp.csr_matrix(
-        sp.hstack([base, sp.csr_matrix(match[:, None] * _RULE_WEIGHT)], format="csr")
-    )
+
+
+def _with_match(base: sp.csr_matrix, match: FloatArray) -> sp.csr_matrix:
+    column = sp.csr_matrix(match[:, None] * _RULE_WEIGHT)
+    return sp.csr_matrix(sp.hstack([base, column], format="csr"))
 
 
 @dataclass
@@ -270,11 +271,13 @@ class TopicModel:
             raise ValueError(f"labels: {len(labels)} given for {len(inputs)} texts")
         rows: list[FloatArray] = []
         intercepts: list[float] = []
+        base = _design(inputs.features, _DENSE_WEIGHT)
         for topic in topics:
             y = np.fromiter((topic in found for found in labels), dtype=np.int64)
             if y.all() or not y.any():
                 raise ValueError(f"topic {topic!r}: needs messages with and without it to fit")
-            coef, intercept = _fit_logistic(_topic_design(inputs, topic), y, c=self.c, n_classes=1)
+            design = _with_match(base, _taxonomy_match(inputs, topic))
+            coef, intercept = _fit_logistic(design, y, c=self.c, n_classes=1)
             rows.append(coef[0])
             intercepts.append(float(intercept[0]))
         self.topics = tuple(topics)
@@ -290,10 +293,13 @@ class TopicModel:
     def decide(self, inputs: Inputs) -> dict[str, BoolArray]:
         """Per learned topic: whether each message has it."""
         coef, intercept = self._fitted()
+        base = _design(inputs.features, _DENSE_WEIGHT)
+        z = np.asarray((base @ coef[:, :N_BASE].T).todense()).reshape(len(inputs), -1)
+        weight = coef[:, N_BASE].toarray().ravel() * _RULE_WEIGHT
         out: dict[str, BoolArray] = {}
         for row, topic in enumerate(self.topics):
-            z = np.asarray(_topic_design(inputs, topic) @ coef[row].T.toarray()).ravel()
-            out[topic] = np.asarray(z + intercept[row] > 0.0)
+            score = z[:, row] + _taxonomy_match(inputs, topic) * weight[row] + intercept[row]
+            out[topic] = np.asarray(score > 0.0)
         return out
 
     def predict(self, inputs: Inputs, names: Sequence[str]) -> list[list[str]]:
