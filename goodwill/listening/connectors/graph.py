@@ -385,19 +385,26 @@ def parse_facebook_replies(
 ) -> Parsed:
     """Replies to one comment (the ``data`` of its ``comments`` edge, nested in the comment
     or read from ``/{comment-id}/comments``): each answers that comment."""
+
+    def parse(reply: Mapping[str, Any]) -> MessageItem:
+        answer = {"parent": {"id": comment_id}, **reply}
+        return parse_facebook_comment(answer, page_id=page_id, post_id=post_id)
+
+    return _replies(replies, comment_id, parse)
+
+
+def _replies(
+    replies: Iterable[Any], comment_id: str, parse: Callable[[Mapping[str, Any]], MessageItem]
+) -> Parsed:
+    """Each reply under ``comment_id`` read with ``parse``; one that is not an object is
+    skipped with that reason."""
     parsed = Parsed()
     for m, reply in enumerate(replies):
-        reply_ref = f"comment {_item_ref(reply, f'#{m} under {comment_id}')}"
+        ref = f"comment {_item_ref(reply, f'#{m} under {comment_id}')}"
         if not isinstance(reply, Mapping):
-            parsed.skipped.append(Skipped(ref=reply_ref, reason="not an object"))
+            parsed.skipped.append(Skipped(ref=ref, reason="not an object"))
             continue
-        parsed.take(
-            reply_ref,
-            parse_facebook_comment,
-            {"parent": {"id": comment_id}, **reply},
-            page_id=page_id,
-            post_id=post_id,
-        )
+        parsed.take(ref, parse, reply)
     return parsed
 
 
@@ -420,18 +427,12 @@ def parse_instagram_comments(
         comment = parsed.take(ref, parse_instagram_comment, raw, **common)
         replies = raw.get("replies")
         if isinstance(replies, Mapping) and comment is not None:
-            for m, reply in enumerate(replies.get("data") or []):
-                reply_ref = f"comment {_item_ref(reply, f'#{m} under {comment.external_id}')}"
-                if not isinstance(reply, Mapping):
-                    parsed.skipped.append(Skipped(ref=reply_ref, reason="not an object"))
-                    continue
-                parsed.take(
-                    reply_ref,
-                    parse_instagram_comment,
-                    reply,
-                    parent_id=comment.external_id,
-                    **common,
-                )
+            parent_id = comment.external_id
+
+            def reply(raw: Mapping[str, Any], parent_id: str = parent_id) -> MessageItem:
+                return parse_instagram_comment(raw, parent_id=parent_id, **common)
+
+            parsed.extend(_replies(replies.get("data") or [], parent_id, reply))
     return parsed
 
 
