@@ -364,6 +364,22 @@ def test_a_document_round_trips_into_a_new_version_and_is_used(analyst: Any) -> 
     assert audit[0].data["added"] == ["dark mode"] and audit[0].actor is not None
 
 
+def test_versions_list_costs_the_same_queries_however_many(
+    analyst: Any, django_assert_max_num_queries: Any
+) -> None:
+    document = analyst.get("/api/topics").json()
+    send(analyst, "/api/topics", {"topics": document["topics"][:2]})
+    with django_assert_max_num_queries(4) as few:
+        assert analyst.get("/api/topics/versions").json()["count"] == 2
+    baseline = len(few.captured_queries)  # read now: each request clears Django's query log
+    for n in range(3, 13):
+        send(analyst, "/api/topics", {"topics": document["topics"][:n]})
+    with django_assert_max_num_queries(baseline):
+        listed = analyst.get("/api/topics/versions").json()
+    assert [v["topic_count"] for v in listed["items"]] == [*range(12, 1, -1), 12]
+    assert {v["created_by"] for v in listed["items"][:-1]} == {"ana"}
+
+
 def test_a_stale_document_is_refused(analyst: Any) -> None:
     document = analyst.get("/api/topics").json()
     send(analyst, "/api/topics", {"topics": document["topics"][:2], "base_version": 0})
