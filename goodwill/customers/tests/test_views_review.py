@@ -108,3 +108,16 @@ def test_merge_and_undo_from_the_customer_page(signed_in: Any, user: Any) -> Non
         reverse("customers:merge", args=[shop.pk]), {"other": "abc"}, follow=True
     )
     assert "must be a customer id" in response.content.decode()
+
+
+def test_queue_shows_email_accounts_as_addresses_in_full(signed_in: Any) -> None:
+    ingest([post("e1", "pat.smith.longname@mail.example.org", 0, channel="email")])
+    ingest([post("x1", "pat.smith.longname", 1)])
+    Identity.objects.update(display_name="Pat Smith")
+    services.resolve_all(messages=[])
+    html = signed_in.get(reverse("customers:review"), {"status": "all"}).content.decode()
+    assert row_ids(html, "suggestion"), "the two accounts should be suggested as one person"
+    # Shown whole (it wraps) and without an '@' in front of an address.
+    assert "<bdi>pat.smith.longname@mail.example.org</bdi>" in html
+    assert "<bdi>@pat.smith.longname</bdi>" in html
+    assert "@pat.smith.longname@" not in html
