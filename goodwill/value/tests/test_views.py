@@ -193,3 +193,18 @@ def test_settings_page_has_an_input_for_every_setting(signed_in: Any) -> None:
     html = signed_in.get(reverse("value:settings")).content.decode()
     for name in ScoreConfig().to_dict():
         assert html.count(f'name="{name}"') == 1, name
+
+
+def test_read_only_settings_say_so_before_the_fields(signed_in: Any) -> None:
+    # An agent saw greyed-out fields and learnt why only at the bottom of a long form.
+    html = signed_in.get(reverse("value:settings")).content.decode()
+    assert 'id="read-only-note"' in html
+    assert html.index('id="read-only-note"') < html.index('id="value-settings"')
+    assert "Save as a new version" not in html
+
+
+def test_at_risk_rows_say_the_counts_are_purchases(scored: Customer) -> None:
+    value = CustomerValue.objects.select_related("customer").get(customer=scored)
+    row = render_to_string("value/_customer_row.html", {"v": value})
+    assert f"{value.lapsing_actual} / {value.lapsing_expected:.1f} <span" in row
+    assert "purchases</span>" in row
