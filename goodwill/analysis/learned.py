@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -60,6 +61,11 @@ class Inputs:
 
     def __len__(self) -> int:
         return len(self.rule_intents)
+
+    @cached_property
+    def design(self) -> sp.csr_matrix:
+        """The shared part of both models' design matrix (computed once per batch)."""
+        return _design(self.features, _DENSE_WEIGHT)
 
     def rows(self, rows: IntArray) -> Inputs:
         picked = rows.tolist()
@@ -146,7 +152,7 @@ def _intent_design(inputs: Inputs) -> sp.csr_matrix:
             _one_hot(inputs.rule_intents, INTENTS) * _RULE_WEIGHT,
         ]
     )
-    base = _design(inputs.features, _DENSE_WEIGHT)
+    base = inputs.design
     return sp.csr_matrix(sp.hstack([base, sp.csr_matrix(extra)], format="csr"))
 
 
@@ -271,7 +277,7 @@ class TopicModel:
             raise ValueError(f"labels: {len(labels)} given for {len(inputs)} texts")
         rows: list[FloatArray] = []
         intercepts: list[float] = []
-        base = _design(inputs.features, _DENSE_WEIGHT)
+        base = inputs.design
         for topic in topics:
             y = np.fromiter((topic in found for found in labels), dtype=np.int64)
             if y.all() or not y.any():
@@ -293,7 +299,7 @@ class TopicModel:
     def decide(self, inputs: Inputs) -> dict[str, BoolArray]:
         """Per learned topic: whether each message has it."""
         coef, intercept = self._fitted()
-        base = _design(inputs.features, _DENSE_WEIGHT)
+        base = inputs.design
         z = np.asarray((base @ coef[:, :N_BASE].T).todense()).reshape(len(inputs), -1)
         weight = coef[:, N_BASE].toarray().ravel() * _RULE_WEIGHT
         out: dict[str, BoolArray] = {}
