@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django import db
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLite
 from django.utils import timezone
 
 from goodwill.listening import sources
@@ -279,3 +283,46 @@ def test_a_run_left_running_by_a_crash_is_closed_by_the_next_run(
     run = sources.run_source(source=source, http=http)  # the claim of a crashed run lapses
     recent.refresh_from_db()
     assert run.status == "ok" and recent.status == "error"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_at_the_same_moment_take_the_claim_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wrapper = db.connections["default"]
+    if isinstance(wrapper, SQLite) and wrapper.is_in_memory_db():
+        pytest.skip(
+            "needs two connections that lock: an in-memory SQLite test database is shared "
+            "between threads without SQLite's file locking (set GOODWILL_TEST_SQLITE to a file)"
+        )
+    source = x_source("contested")
+    create = SourceRun.objects.create
+
+    def slow_create(**fields: Any) -> SourceRun:
+        time.sleep(0.3)  # widen the window between checking the claim and taking it
+        return create(**fields)
+
+    monkeypatch.setattr(SourceRun.objects, "create", slow_create)
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def runner(trigger: str) -> None:
+        try:
+            start.wait()
+            mine = Source.objects.get(pk=source.pk)
+            outcomes.append(sources._claim(mine, trigger=trigger, started=timezone.now()))
+        except sources.SourceBusy as busy:
+            outcomes.append(busy)
+        finally:
+            db.connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(t,)) for t in ("manual", "schedule")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    taken = [o for o in outcomes if isinstance(o, SourceRun)]
+    refused = [o for o in outcomes if isinstance(o, sources.SourceBusy)]
+    assert (len(taken), len(refused)) == (1, 1)
+    assert refused[0].run is not None and refused[0].run.pk == taken[0].pk
+    assert SourceRun.objects.filter(source=source).count() == 1
