@@ -1,0 +1,236 @@
+"""Emerging phrases: the terms, the test's maths, and the scan on planted bursts."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from goodwill.analysis.emerging import (
+    EmergingConfig,
+    Post,
+    emerging_scores,
+    scan_emerging,
+    terms_many,
+)
+
+HOUR = 3600
+WORDS = [
+    "flight",
+    "crew",
+    "seat",
+    "gate",
+    "plane",
+    "airport",
+    "trip",
+    "ticket",
+    "morning",
+    "evening",
+    "weekend",
+    "holiday",
+    "coffee",
+    "window",
+    "aisle",
+    "queue",
+    "boarding",
+    "terminal",
+    "lounge",
+    "snack",
+    "pilot",
+    "landing",
+    "journey",
+    "bag",
+    "delay",
+    "refund",
+    "app",
+    "booking",
+    "staff",
+    "food",
+]
+
+
+# ----------------------------------------------------------------------------- terms
+
+
+def test_terms_are_content_unigrams_and_bigrams_without_numbers_links_or_handles() -> None:
+    (terms,) = terms_many(
+        ["@Brand I've been CHARGED twice for 2 bookings!! £45 gone https://x.co/a #fail"]
+    )
+    assert "charged" in terms and "twice" in terms and "charged twice" in terms
+    assert "booking" in terms  # plural folded
+    assert "fail" in terms
+    assert not any(any(c.isdigit() for c in t) for t in terms)
+    assert not any("http" in t or t == "brand" or t.startswith("_") for t in terms)
+    assert "been" not in terms and "i've" not in terms  # stop words
+
+
+def test_bigrams_skip_stop_words_but_not_clauses_or_numbers() -> None:
+    (a,) = terms_many(["they charged me twice"])
+    assert "charged twice" in a
+    (b,) = terms_many(["charged. Twice the fun"])
+    assert "charged twice" not in b
+    (c,) = terms_many(["charged 3 twice"])
+    assert "charged twice" not in c
+
+
+def test_other_languages_stop_words_are_dropped() -> None:
+    (es,) = terms_many(["me cobraron dos veces el mismo vuelo"])
+    assert "el" not in es and "cobraron" in es
+    (de,) = terms_many(["mir wurde der Flug doppelt abgebucht"])
+    assert "der" not in de and "doppelt abgebucht" in de
+
+
+@given(st.lists(st.text(max_size=200), max_size=20))
+@settings(max_examples=100, deadline=None)
+def test_terms_of_any_text_are_lowercase_words_without_digits(texts: list[str]) -> None:
+    out = terms_many(texts)
+    assert len(out) == len(texts)
+    for terms in out:
+        assert len(set(terms)) == len(terms)
+        for term in terms:
+            assert 1 <= len(term.split(" ")) <= 2
+            assert term == term.lower() or term.lower() != term.casefold()
+            assert not any(c.isdigit() for c in term)
+
+
+# ----------------------------------------------------------------------------- maths
+
+counts = st.integers(min_value=0, max_value=200)
+shares = st.floats(min_value=1e-4, max_value=0.5)
+
+
+@given(k=counts, b=counts, share=shares)
+@settings(max_examples=150, deadline=None)
+def test_more_recent_authors_never_lower_the_score(k: int, b: int, share: float) -> None:
+    low, high = emerging_scores([k, k + 1], [b, b], recent_share=share)
+    assert high >= low - 1e-9
+
+
+@given(k=counts, b=counts, share=shares)
+@settings(max_examples=150, deadline=None)
+def test_more_baseline_votes_never_raise_the_score(k: int, b: int, share: float) -> None:
+    fewer, more = emerging_scores([k, k], [b, b + 1], recent_share=share)
+    assert more <= fewer + 1e-9
+
+
+@given(b=st.integers(min_value=0, max_value=500), share=shares)
+@settings(max_examples=150, deadline=None)
+def test_a_term_at_its_baseline_rate_never_alarms(b: int, share: float) -> None:
+    # At the baseline rate, k recent authors for b baseline votes: k / b = share / (1 - share).
+    k = int(b * share / (1 - share))
+    (score,) = emerging_scores([k], [b], recent_share=share)
+    assert score < -np.log10(0.5) + 1e-9  # p >= 0.5: nowhere near any alpha
+
+
+def test_a_never_seen_term_needs_several_voices() -> None:
+    one, three = emerging_scores([1, 3], [0, 0], recent_share=0.01)
+    assert one < 2.0  # one new word is a 2% event here, never an alarm after correction
+    assert three > 5.0
+
+
+def test_scores_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="recent_share"):
+        emerging_scores([1], [1], recent_share=1.0)
+    with pytest.raises(ValueError, match="negative"):
+        emerging_scores([-1], [1], recent_share=0.1)
+    with pytest.raises(ValueError, match="alpha"):
+        EmergingConfig(alpha=0)
+
+
+# ----------------------------------------------------------------------------- scan
+
+
+def _chatter(rng: random.Random, hours: int, per_hour: int, start: int = 0) -> list[Post]:
+    posts: list[Post] = []
+    for h in range(start, start + hours):
+        for _ in range(per_hour):
+            text = " ".join(rng.sample(WORDS, 5))
+            posts.append(
+                Post(
+                    id=len(posts) + h * 1000,
+                    at=h * HOUR + rng.random() * HOUR,
+                    author=rng.randrange(1, 400),
+                    terms=terms_many([text])[0],
+                )
+            )
+    return posts
+
+
+def _with(posts: list[Post], extra: list[Post]) -> list[Post]:
+    return sorted([*posts, *extra], key=lambda p: p.at)
+
+
+def _burst(hour: int, authors: list[int], text: str, first_id: int = 10**7) -> list[Post]:
+    (terms,) = terms_many([text])
+    return [
+        Post(id=first_id + i, at=hour * HOUR + 60 * i, author=a, terms=terms)
+        for i, a in enumerate(authors)
+    ]
+
+
+DAYS = 31  # the default baseline is 28 days: three voices from nowhere stand out of it
+CFG = EmergingConfig()
+
+
+def test_ordinary_chatter_alarms_at_most_at_the_nominal_rate() -> None:
+    # alpha bounds the chance of a false phrase per scan (over all terms tested): with 5-word
+    # posts over 30 words, some of the ~900 bigrams are rare by chance and then recur.
+    posts = _chatter(random.Random(1), DAYS * 24, 4)
+    found = scan_emerging(posts, scan_hours=range(24 * 2, DAYS * 24), config=CFG)
+    alarms = sum(1 for _, phrases in found if phrases)
+    assert alarms <= CFG.alpha * len(found)
+
+
+def test_a_new_phrase_from_three_people_alarms_once_grouped_with_its_words() -> None:
+    posts = _chatter(random.Random(2), DAYS * 24, 4)
+    burst = _burst(DAYS * 24 - 3, [1001, 1002, 1003], "you charged me twice for one ticket")
+    found = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))
+    (phrase,) = found[DAYS * 24]
+    assert phrase.phrase == "charged twice"
+    assert {"charged", "twice"} <= set(phrase.terms)
+    assert phrase.authors == 3
+    assert set(phrase.message_ids) == {p.id for p in burst}
+    assert phrase.score >= phrase.threshold
+
+
+def test_one_person_repeating_a_phrase_is_one_voice() -> None:
+    posts = _chatter(random.Random(3), DAYS * 24, 4)
+    burst = _burst(DAYS * 24 - 3, [1001] * 6, "you charged me twice for one ticket")
+    found = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))
+    assert found[DAYS * 24] == []
+
+
+def test_a_phrase_common_in_the_baseline_does_not_alarm() -> None:
+    rng = random.Random(4)
+    posts = _chatter(rng, DAYS * 24, 4)
+    usual = [
+        p
+        for h in range(0, DAYS * 24 - 3, 4)
+        for p in _burst(h, [rng.randrange(1, 400)], "charged twice again", first_id=h * 10**4)
+    ]
+    burst = _burst(DAYS * 24 - 3, [1001, 1002, 1003], "charged twice again")
+    found = dict(scan_emerging(_with(posts, [*usual, *burst]), scan_hours=[DAYS * 24], config=CFG))
+    assert found[DAYS * 24] == []
+
+
+def test_the_scan_only_reads_messages_before_its_time() -> None:
+    posts = _chatter(random.Random(5), DAYS * 24, 4)
+    burst = _burst(DAYS * 24 - 1, [1001, 1002, 1003], "charged me twice")
+    both = _with(posts, burst)
+    hours = range(DAYS * 24 - 6, DAYS * 24 + 1)
+    scans = dict(scan_emerging(both, scan_hours=hours, config=CFG))
+    alone = dict(scan_emerging(posts, scan_hours=hours, config=CFG))
+    for h in hours:
+        if h < DAYS * 24:
+            assert scans[h] == alone[h]
+    assert scans[DAYS * 24]
+
+
+def test_no_test_before_the_warm_up() -> None:
+    burst = _burst(2, [1, 2, 3, 4, 5], "charged me twice")
+    posts = _with(_chatter(random.Random(6), 6, 8), burst)
+    found = scan_emerging(posts, scan_hours=range(1, 7), config=CFG)
+    assert all(not phrases for _, phrases in found)
