@@ -23,15 +23,40 @@ class SpikeWatch(models.Model):
         return self.name
 
 
+class EmergingWatch(models.Model):
+    """The emerging-phrase scanner's memory: the end of the last hour it scanned."""
+
+    name = models.CharField(max_length=64, unique=True)
+    processed_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Alert(models.Model):
-    """A spike in one count series (topic x sentiment x channel), over one or more buckets."""
+    """Something customers started saying, caught early. Two detectors raise alerts:
+
+    * ``spike``: a spike in one count series (topic x sentiment x channel), over one or
+      more buckets;
+    * ``emerging``: a phrase that was rare in the last weeks, suddenly used by several
+      people (``phrase`` and its companion ``terms``; ``series_key`` is
+      ``"phrase:" + phrase``, topic and sentiment are empty, channel is ``"*"``).
+    """
+
+    class Kind(models.TextChoices):
+        SPIKE = "spike", "Spike"
+        EMERGING = "emerging", "Emerging phrase"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RESOLVED = "resolved", "Resolved"
 
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SPIKE)
     series_key = models.CharField(max_length=300)  # "topic|sentiment|channel" ("*" = all)
+    phrase = models.CharField(max_length=200, blank=True)  # emerging: the phrase
+    terms = models.JSONField(default=list, blank=True)  # emerging: the phrase and companions
     topic = models.CharField(max_length=100)
     sentiment = models.CharField(max_length=16)
     channel = models.CharField(max_length=32)

@@ -7,6 +7,14 @@ The online detector (:mod:`goodwill.analysis.spikes`) scores each new bucket aga
 everything before it; its state is stored in :class:`SpikeWatch`, so each scan reads only
 the buckets that closed since the last one. An alarm opens an :class:`Alert` (or extends
 the series' alert that is still open) and emits the event ``spike.detected``.
+
+Emerging phrases (:func:`scan_emerging`, run by the same periodic job): a phrase that was
+rare in the last four weeks, suddenly said by several distinct people within a few hours
+(:mod:`goodwill.analysis.emerging`). It sees a spark that is too faint and too spread over
+topics and channels for any count series. It opens an :class:`Alert` of kind
+``emerging`` (or grows the open alert that shares a term with it) and emits
+``phrase.emerging``: a separate event type, because its facts are a phrase and its terms,
+not a topic, sentiment and channel, and rules written for volume spikes read those.
 """
 
 from __future__ import annotations
@@ -23,12 +31,26 @@ from django.db.models import Max
 from django.utils import timezone
 
 from goodwill.accounts import services as account_services
+from goodwill.analysis.emerging import (
+    EmergingConfig,
+    EmergingPhrase,
+    Post,
+    same_story,
+    terms_many,
+)
+from goodwill.analysis.emerging import scan_emerging as find_emerging
 from goodwill.analysis.spikes import SpikeConfig, SpikeDetector
 from goodwill.analysis.topics import MAX_TOPICS, Taxonomy, Topic, default_taxonomy
 from goodwill.analysis.understand import analyse
 from goodwill.events import services as event_services
 from goodwill.insights import selectors
-from goodwill.insights.models import Alert, SpikeWatch, TaxonomyVersion, TopicDefinition
+from goodwill.insights.models import (
+    Alert,
+    EmergingWatch,
+    SpikeWatch,
+    TaxonomyVersion,
+    TopicDefinition,
+)
 from goodwill.insights.selectors import ALL_CHANNELS, NO_TOPIC, series_key, split_series_key
 from goodwill.listening import selectors as listening_selectors
 from goodwill.listening.selectors import MessageFacts
@@ -375,6 +397,182 @@ class _Drivers:
             and (channel == ALL_CHANNELS or ch == channel)
             and (topic in topics if topic != NO_TOPIC else not topics)
         ][:MAX_DRIVERS]
+
+
+# ----------------------------------------------------------------------------- emerging
+
+EMERGING_EVENT = "phrase.emerging"
+# The analysis defaults, chosen on principle (README-alerts.md): a 3-hour window, 28 days of
+# baseline, 3 distinct authors, alpha 0.01 per scan over all terms heard (Bonferroni).
+EMERGING_CONFIG = EmergingConfig()
+EMERGING_CHUNK = timedelta(days=7)  # scan hours handled in one transaction
+EMERGING_MERGE = timedelta(hours=24)  # a phrase back within this of its alert's end extends it
+MAX_PHRASE_DRIVERS = 200  # message ids kept per emerging alert
+_TERMS_CACHE: dict[int, tuple[str, tuple[str, ...]]] = {}  # message id -> (text, terms)
+_TERMS_CACHE_MAX = 400_000
+
+
+@dataclass(slots=True)
+class EmergingResult:
+    hours: int = 0  # scan hours evaluated
+    phrases: int = 0  # emerging phrases found (one per phrase and scan hour)
+    opened: list[int] = field(default_factory=list)  # ids of the alerts opened
+    extended: int = 0
+    processed_until: datetime | None = None
+
+
+def _terms(rows: Sequence[tuple[int, datetime, int | None, str]]) -> list[tuple[str, ...]]:
+    """Each message's terms; kept per message id while its text is unchanged (hourly scans
+    re-read four weeks of messages, tokenising them once is what keeps a scan cheap)."""
+    missing = [
+        i for i, (pk, _, _, text) in enumerate(rows) if _TERMS_CACHE.get(pk, ("",))[0] != text
+    ]
+    if missing:
+        if len(_TERMS_CACHE) + len(missing) > _TERMS_CACHE_MAX:
+            _TERMS_CACHE.clear()
+        computed = terms_many([rows[i][3] for i in missing])
+        for i, terms in zip(missing, computed, strict=True):
+            _TERMS_CACHE[rows[i][0]] = (rows[i][3], terms)
+    return [_TERMS_CACHE[pk][1] for pk, _, _, _ in rows]
+
+
+def scan_emerging(
+    *,
+    now: datetime | None = None,
+    watch: str = "default",
+    config: EmergingConfig | None = None,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+) -> EmergingResult:
+    """Look for emerging phrases at the end of every hour that closed since the last scan.
+
+    Each hour's test reads only messages before that hour's end. Idempotent: a second run
+    at the same ``now`` finds nothing new. A week of hours is handled per transaction, so
+    an interrupted catch-up resumes where it stopped.
+    """
+    now = now or timezone.now()
+    result = EmergingResult()
+    while _emerging_window(
+        now=now, name=watch, config=config or EMERGING_CONFIG, lookback=lookback, result=result
+    ):
+        pass
+    return result
+
+
+def _emerging_window(
+    *,
+    now: datetime,
+    name: str,
+    config: EmergingConfig,
+    lookback: timedelta,
+    result: EmergingResult,
+) -> bool:
+    with transaction.atomic():
+        watch, _ = EmergingWatch.objects.select_for_update().get_or_create(name=name)
+        end = _floor(now, 3600)
+        first = listening_selectors.first_customer_message_at()
+        if first is None:
+            return False
+        start = watch.processed_until or max(_floor(first, 3600), _floor(end - lookback, 3600))
+        if start >= end:
+            return False
+        stop = min(end, start + EMERGING_CHUNK)
+        reach = start - timedelta(hours=config.window_hours, days=config.baseline_days)
+        rows = listening_selectors.customer_message_texts(since=reach, until=stop)
+        posts = [
+            Post(pk, at.timestamp(), author or 0, terms)
+            for (pk, at, author, _), terms in zip(rows, _terms(rows), strict=True)
+        ]
+        first_hour = int(start.timestamp()) // 3600 + 1
+        scans = range(first_hour, int(stop.timestamp()) // 3600 + 1)
+        found = find_emerging(
+            posts, scan_hours=scans, config=config, history_start=first.timestamp()
+        )
+        for _, phrases in found:
+            for phrase in phrases:
+                _record_phrase(phrase, result)
+        watch.processed_until = stop
+        watch.save()
+        result.hours += len(scans)
+        result.processed_until = stop
+        return True
+
+
+def _at(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _record_phrase(phrase: EmergingPhrase, result: EmergingResult) -> None:
+    """Open an alert for the phrase, or grow the live one that tells the same story."""
+    result.phrases += 1
+    window_start, window_end = _at(phrase.window_start), _at(phrase.window_end)
+    point = [_iso(phrase.window_end - 3600), phrase.authors, round(phrase.expected, 3)]
+    live = (
+        Alert.objects.filter(
+            kind=Alert.Kind.EMERGING, window_end__gte=window_start - EMERGING_MERGE
+        )
+        .exclude(status=Alert.Status.RESOLVED)
+        .order_by("-window_end", "-id")
+    )
+    key = f"phrase:{phrase.phrase}"[:300]
+    current = next(
+        (
+            a
+            for a in live
+            if same_story(
+                phrase.terms, phrase.message_ids, alert_terms=a.terms, alert_ids=a.message_ids
+            )
+        ),
+        None,
+    )
+    if current is None:
+        current = Alert.objects.filter(series_key=key, window_start=window_start).first()
+    if current is not None:
+        known = set(current.message_ids)
+        new_ids = [pk for pk in phrase.message_ids if pk not in known]
+        current.message_ids = [*current.message_ids, *new_ids][:MAX_PHRASE_DRIVERS]
+        current.observed += len(new_ids)
+        current.terms = [*current.terms, *(t for t in phrase.terms if t not in current.terms)]
+        current.window_end = max(current.window_end, window_end)
+        current.score = max(current.score, phrase.score)
+        current.history = [*current.history, point][-MAX_HISTORY:]
+        current.save()
+        result.extended += 1
+        return
+    alert = Alert.objects.create(
+        kind=Alert.Kind.EMERGING,
+        series_key=key,
+        phrase=phrase.phrase[:200],
+        terms=list(phrase.terms),
+        topic="",
+        sentiment="",
+        channel=ALL_CHANNELS,
+        window_start=window_start,
+        window_end=window_end,
+        score=phrase.score,
+        expected=phrase.expected,
+        observed=len(phrase.message_ids),
+        message_ids=list(phrase.message_ids[:MAX_PHRASE_DRIVERS]),
+        history=[point],
+    )
+    result.opened.append(alert.pk)
+    event_services.emit(
+        type=EMERGING_EVENT,
+        occurred_at=window_end,
+        dedupe_key=event_services.dedupe_key(EMERGING_EVENT, key, window_start.isoformat()),
+        payload={
+            "alert_id": alert.pk,
+            "phrase": phrase.phrase,
+            "terms": list(phrase.terms),
+            "window_start": window_start.isoformat(),
+            "window_end": window_end.isoformat(),
+            "authors": phrase.authors,
+            "expected": round(phrase.expected, 3),
+            "baseline_votes": phrase.baseline_votes,
+            "score": round(phrase.score, 2),
+            "threshold": round(phrase.threshold, 2),
+            "message_ids": list(phrase.message_ids[:10]),
+        },
+    )
 
 
 def _change_status(*, alert: Alert, actor: Any, to: str, allowed_from: set[str]) -> Alert:

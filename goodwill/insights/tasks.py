@@ -1,4 +1,7 @@
-"""Scheduled spike scanning: every 5 minutes; a run with no newly closed bucket does nothing."""
+"""Scheduled spike scanning: every 5 minutes; a run with no newly closed bucket does nothing.
+
+The same job looks for emerging phrases (each run tests the hours that closed since the last).
+"""
 
 from __future__ import annotations
 
@@ -11,3 +14,4 @@ from goodwill.schedule import periodic
 @periodic("insights.scan_spikes", every=timedelta(minutes=5))
 def scan_spikes() -> None:
     services.scan_spikes()
+    services.scan_emerging()

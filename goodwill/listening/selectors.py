@@ -209,6 +209,21 @@ def customer_message_facts(
     ]
 
 
+def customer_message_texts(
+    *, since: datetime, until: datetime
+) -> list[tuple[int, datetime, int, str]]:
+    """(id, created_at, author id, text) of customer messages in [since, until), oldest first.
+
+    What the emerging-phrase scan reads (one query).
+    """
+    rows = (
+        Message.objects.filter(created_at__gte=since, created_at__lt=until, is_from_company=False)
+        .order_by("created_at", "id")
+        .values_list("id", "created_at", "author_id", "text")
+    )
+    return list(rows.iterator(chunk_size=5000))
+
+
 def messages_by_ids(ids: list[int]) -> list[Message]:
     """These messages with their authors, oldest first (one query)."""
     return list(

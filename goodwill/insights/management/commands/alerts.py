@@ -53,6 +53,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{result.analysed_here} message(s) had no stored analysis; analysed for counting."
             )
+        emerging = services.scan_emerging(now=now)
+        self.stdout.write(
+            f"Tested {emerging.hours} hour(s) for emerging phrases: {emerging.phrases} found, "
+            f"{len(emerging.opened)} new phrase alert(s), {emerging.extended} extension(s)."
+        )
 
     def _list(self, status: str, limit: int, fmt: str) -> None:
         if limit < 1:
@@ -62,6 +67,9 @@ class Command(BaseCommand):
             out = [
                 {
                     "id": a.pk,
+                    "kind": a.kind,
+                    "phrase": a.phrase,
+                    "terms": a.terms,
                     "series": a.series_key,
                     "topic": a.topic,
                     "sentiment": a.sentiment,

@@ -1,0 +1,130 @@
+"""Emerging-phrase alerts through the service, the periodic job and the alerts page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from goodwill.events.models import Event
+from goodwill.insights import services, tasks
+from goodwill.insights.models import Alert
+from goodwill.listening.models import Message
+from goodwill.web.tests.helpers import HOSTILE, T0, ingest, post
+
+BACKGROUND = [
+    "my flight is delayed again, two hours late",
+    "lost my bag at the airport, useless",
+    "thanks for the lovely crew today",
+    "how do I change my booking online?",
+    "the app keeps crashing at checkout",
+]
+DAYS = 30
+BURST_AT = T0 + timedelta(days=DAYS - 1, hours=2)  # T0 is at noon: 14:00
+
+
+def _background() -> None:
+    ingest(
+        post(f"bg{day}-{k}", f"person{(day + k) % 12}", day * 1440 + 9 * 60 + k * 97, text=text)
+        for day in range(DAYS)
+        for k, text in enumerate(BACKGROUND)
+    )
+
+
+def _burst(first: int, n: int, at: Any, text: str = "you charged me twice, refund me") -> None:
+    start = (at - T0).total_seconds() / 60
+    ingest(
+        post(f"burst{i}", f"angry{i}", start + 5 * (i - first), text=f"{text} {HOSTILE}")
+        for i in range(first, first + n)
+    )
+
+
+def _burst_ids() -> set[int]:
+    return set(Message.objects.filter(external_id__startswith="burst").values_list("id", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_new_phrase_from_several_people_opens_one_alert_and_one_event() -> None:
+    _background()
+    _burst(0, 4, BURST_AT)
+    now = BURST_AT + timedelta(hours=1)
+    result = services.scan_emerging(now=now)
+    assert result.processed_until == now.replace(minute=0)
+    (alert,) = Alert.objects.filter(kind=Alert.Kind.EMERGING)
+    assert alert.phrase == "charged twice"
+    assert {"charged", "twice", "charged twice"} <= set(alert.terms)
+    assert set(alert.message_ids) == _burst_ids() and alert.observed == 4
+    assert alert.window_end == now.replace(minute=0) and alert.channel == "*"
+    assert result.opened == [alert.pk]
+    (event,) = Event.objects.filter(type=services.EMERGING_EVENT)
+    assert event.payload["alert_id"] == alert.pk and event.payload["phrase"] == "charged twice"
+    assert event.payload["authors"] == 4 and event.payload["score"] >= event.payload["threshold"]
+    # Nothing before the burst alarmed, and a second run at the same time finds nothing new.
+    again = services.scan_emerging(now=now)
+    assert again.hours == 0 and again.opened == []
+
+
+@pytest.mark.django_db
+def test_an_alert_grows_with_new_voices_instead_of_reopening() -> None:
+    _background()
+    _burst(0, 4, BURST_AT)
+    _burst(4, 3, BURST_AT + timedelta(hours=1), text="double charged, they charged me twice")
+    opened: list[int] = []
+    for hours in range(1, 6):
+        opened += services.scan_emerging(now=BURST_AT + timedelta(hours=hours)).opened
+    (alert,) = Alert.objects.filter(kind=Alert.Kind.EMERGING)
+    assert opened == [alert.pk]
+    assert set(alert.message_ids) == _burst_ids() and alert.observed == 7
+    assert alert.window_end > BURST_AT + timedelta(hours=2)
+    assert len(alert.history) >= 2
+    assert Event.objects.filter(type=services.EMERGING_EVENT).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_resolved_phrase_opens_a_new_alert_when_it_comes_back() -> None:
+    _background()
+    _burst(0, 4, BURST_AT)
+    services.scan_emerging(now=BURST_AT + timedelta(hours=1))
+    first = Alert.objects.get(kind=Alert.Kind.EMERGING)
+    first.status = Alert.Status.RESOLVED
+    first.save()
+    _burst(10, 4, BURST_AT + timedelta(hours=1))
+    services.scan_emerging(now=BURST_AT + timedelta(hours=2))
+    assert Alert.objects.filter(kind=Alert.Kind.EMERGING).count() == 2
+
+
+@pytest.mark.django_db
+def test_ordinary_days_raise_no_emerging_alert() -> None:
+    _background()
+    result = services.scan_emerging(now=T0 + timedelta(days=DAYS))
+    assert result.hours > 24 * (DAYS - 2)
+    assert result.phrases == 0
+    assert not Alert.objects.filter(kind=Alert.Kind.EMERGING).exists()
+
+
+@pytest.mark.django_db
+def test_the_periodic_job_runs_both_detectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(services, "scan_spikes", lambda: calls.append("spikes"))
+    monkeypatch.setattr(services, "scan_emerging", lambda: calls.append("emerging"))
+    tasks.scan_spikes()
+    assert calls == ["spikes", "emerging"]
+
+
+@pytest.mark.django_db
+def test_the_alerts_page_shows_the_phrase_and_its_messages_escaped(signed_in: Any) -> None:
+    _background()
+    _burst(0, 4, BURST_AT)
+    services.scan_emerging(now=BURST_AT + timedelta(hours=1))
+    alert = Alert.objects.get(kind=Alert.Kind.EMERGING)
+    html = signed_in.get(reverse("insights:alerts")).content.decode()
+    assert f'data-alert="{alert.pk}"' in html
+    assert re.search(r'data-phrase="charged twice"', html)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    detail = signed_in.get(reverse("insights:alert", args=[alert.pk])).content.decode()
+    assert "charged twice" in detail and "&lt;script&gt;" in detail
+    assert "<script>alert" not in detail
+    assert detail.count("data-message=") == 4
