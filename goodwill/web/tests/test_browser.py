@@ -191,3 +191,27 @@ def test_customer_side_column_fits_and_rtl_posts_read_right_to_left(
     assert page.title() == "Page not found · Goodwill"
     assert page.locator("nav[aria-label=Main]").is_visible()
     shot(page, "not-found")
+
+
+@pytest.mark.parametrize("width", [390, 800])
+def test_pages_fit_narrow_screens(live_server: Any, browser: Any, width: int) -> None:
+    # At tablet width the customer page was 945 px wide (a grid column sized to its longest
+    # line); on a phone the sidebar left the page 160 px. Tables may scroll inside their card.
+    make_user()
+    a_small_world()
+    ingest([post("wide", "maria.gonzalez.longaddress@example.org", 999, channel="email")])
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    try:
+        sign_in(tab, live_server.url)
+        for path in ("/inbox/", "/messages/", "/customers/"):
+            tab.goto(live_server.url + path)
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width, path
+        tab.locator("#customers a").first.click()
+        tab.wait_for_url("**/customers/*/")
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        assert tab.locator("nav[aria-label=Main] >> text=Inbox").is_visible()
+        shot(tab, f"customer-{width}px")
+    finally:
+        context.close()
