@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -32,8 +33,14 @@ def duration(value: timedelta | None) -> str:
 
 @register.filter
 def initials(value: object) -> str:
-    """Up to two initials for an avatar; "?" when there is no name."""
-    words = [w for w in str(value or "").replace("@", " ").split() if w[:1].isalnum()]
+    """Up to two initials for an avatar; "?" when there is no name.
+
+    An email address gives the initials of its local part ("fatima.romano@…" is "FR").
+    """
+    text = str(value or "").strip()
+    if "@" in text.strip("@") and not any(ch.isspace() for ch in text):
+        text = re.sub(r"[._+\-]+", " ", text.strip("@").split("@", 1)[0])
+    words = [w for w in text.replace("@", " ").split() if w[:1].isalnum()]
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goodwill.web.templatetags.goodwill_web import BIDI_CONTROLS, handle, reveal_bidi
+from goodwill.web.templatetags.goodwill_web import BIDI_CONTROLS, handle, initials, reveal_bidi
 
 CONTROLS = "".join(BIDI_CONTROLS)
 
@@ -53,3 +53,11 @@ def test_handle_prefixes_at_only_for_handles() -> None:
 @given(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1))
 def test_a_plain_handle_is_shown_with_one_at(name: str) -> None:
     assert handle(identity(name)) == "@" + name
+
+
+def test_initials_of_a_person_an_email_address_and_nothing() -> None:
+    assert initials("Fatima Romano") == "FR"
+    assert initials("fatima.romano@example.com") == "FR"  # was "FE", from the domain
+    assert initials("jo_baker99@mail.example.org") == "JB"
+    assert initials("@maria_g") == "M"
+    assert initials("") == "?"
