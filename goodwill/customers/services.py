@@ -27,7 +27,9 @@ from goodwill.utils import chunks
 log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True, frozen=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about
+# twice the cost, and ingest builds one spec and one ref per author of every batch.
+@dataclass(slots=True)
 class IdentitySpec:
     channel: str
     external_id: str
@@ -38,7 +40,7 @@ class IdentitySpec:
     is_company: bool = False
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class IdentityRef:
     identity_id: int
     customer_id: int | None
