@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 
 from goodwill.web.tests.helpers import make_user
@@ -67,3 +68,12 @@ def test_admin_link_only_for_those_who_can_use_the_admin_site(
     client.force_login(user)
     html = client.get(reverse("home")).content.decode()
     assert (f'href="{reverse("admin:index")}"' in html) is shown
+
+
+def test_an_expired_form_says_so_instead_of_django_s_csrf_page() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "a", "password": "b"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<title>Form expired · Goodwill</title>" in html and "Nothing was saved" in html
+    assert "CSRF verification failed" not in html
