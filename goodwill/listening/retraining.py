@@ -1,15 +1,19 @@
-"""Per-installation sentiment models fitted from the team's labels (``goodwill analysis``).
+"""Per-installation sentiment, intent and topic models fitted from the team's labels
+(``goodwill analysis``).
 
 A retrain fits a candidate on the labelled messages (agent corrections, and dataset labels
-when the operator asks), scores it and the current model under the same stratified folds,
-and installs the candidate only if its cross-validated macro-F1 is higher (or when forced).
+when the operator asks), scores it and the current model under the same folds, and installs
+the candidate only if its cross-validated macro-F1 is higher (or when forced). For intent the
+current model with nothing installed is the rules; for topics, the taxonomy (the learned
+models refine those: see ``goodwill.analysis.learned``).
 
-The store is ``GOODWILL_HOME/models/sentiment/``:
+Each target has a store, ``GOODWILL_HOME/models/<target>/`` (sentiment, intent, topics):
 
 - ``vNNNN.npz``: each installed model (plain arrays, see ``SentimentModel.save``), with the
   ids of the messages it was fitted on in its metadata;
 - ``history.jsonl``: one line per retrain (installed or not): when, labels used, scores;
-- ``CURRENT``: the version in use (absent: the packaged default model).
+- ``CURRENT``: the version in use (absent: the packaged default model, the rules, the
+  taxonomy).
 
 The current model is fair game for comparison: the packaged default never saw these labels,
 so it is scored as it is; an installed model was fitted on some of them, so its recipe is
@@ -281,6 +285,7 @@ def retrain_sentiment(
         actor=actor,
         action="analysis.retrain",
         data={
+            "target": SENTIMENT,
             "version": version,
             "installed": install,
             "candidate": asdict(report.candidate),
