@@ -245,3 +245,22 @@ def test_removed_topics_in_old_corrections_are_dropped_and_counted(db: None) -> 
     insights_services.delete_topic(actor=None, name="connectivity")
     report = retraining.retrain_topics(dry_run=True)
     assert report.dropped == 40 and "connectivity" not in report.by_class
+
+
+def test_json_output_per_target(db: None, capsys: Any) -> None:
+    import json
+
+    label("intent", {CHURN: "churn_threat", BROKEN: "complaint"}, per_frame=55)
+    call_command("analysis", "retrain", "--target", "intent", "--dry-run", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["target"] == "intent" and report["dry_run"] and not report["installed"]
+    assert report["by_class"] == {"churn_threat": 55, "complaint": 55}
+    call_command("analysis", "retrain", "--json")
+    every = json.loads(capsys.readouterr().out)
+    assert every["intent"]["installed"] and every["intent"]["version"] == 1
+    assert "too few" in every["sentiment"]["skipped"] and "too few" in every["topics"]["skipped"]
+    call_command("analysis", "status", "--json")
+    status = json.loads(capsys.readouterr().out)
+    assert set(status) == {"sentiment", "intent", "topics"}
+    assert status["intent"]["version"] == 1 and status["topics"]["version"] is None
+    assert status["intent"]["labels_available"]["churn_threat"] == 55
