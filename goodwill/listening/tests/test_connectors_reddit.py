@@ -284,20 +284,19 @@ def test_a_bad_setting_at_fetch_time_names_the_field_as_check_config_does(
     assert not fake_server.requests
 
 
+def with_quota(page: str, remaining: str, reset: str) -> Reply:
+    """A Listing page with the rate-limit headers Reddit sends on every answer."""
+    headers = {"X-Ratelimit-Remaining": remaining, "X-Ratelimit-Reset": reset}
+    return Reply(json=fixture_json(f"reddit/{page}.json"), headers=headers)
+
+
 def test_a_nearly_spent_quota_stops_the_run_until_the_reset(
     fake_server: FakeServer, http: HttpClient
 ) -> None:
     source = reddit_source(fake_server)
-    low = {"X-Ratelimit-Remaining": "1.0", "X-Ratelimit-Used": "599", "X-Ratelimit-Reset": "120"}
-    fake_server.route("GET", NEW, Reply(json=fixture_json("reddit/new_page1.json"), headers=low))
+    fake_server.route("GET", NEW, with_quota("new_page1", "1.0", "120"))
     fake_server.route(
-        "GET",
-        NEW,
-        Reply(
-            json=fixture_json("reddit/new_page2.json"),
-            headers={"X-Ratelimit-Remaining": "598.0", "X-Ratelimit-Reset": "500"},
-        ),
-        query={"after": "t3_1h0c"},
+        "GET", NEW, with_quota("new_page2", "598.0", "500"), query={"after": "t3_1h0c"}
     )
     before = datetime.now(UTC)
 
@@ -324,14 +323,7 @@ def test_a_low_quota_on_the_last_page_waits_for_the_later_of_reset_and_interval(
 ) -> None:
     source = reddit_source(fake_server)
     Source.objects.filter(pk=source.pk).update(interval_seconds=900)
-    fake_server.route(
-        "GET",
-        NEW,
-        Reply(
-            json=fixture_json("reddit/new_page2.json"),
-            headers={"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "60"},
-        ),
-    )
+    fake_server.route("GET", NEW, with_quota("new_page2", "0", "60"))
     run = run_source(source=source, http=http)
     assert run.status == "rate_limited" and run.rate_limited_until is not None
     source.refresh_from_db()
