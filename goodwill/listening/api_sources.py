@@ -183,7 +183,9 @@ def delete_source(request: HttpRequest, source_id: int) -> Any:
 
 class BusyOut(Schema):
     detail: str
-    running: RunOut | None = Field(description="The run that holds the source, if any.")
+    running: RunOut | None = Field(
+        None, description="The run that holds the source (absent for a pushed source)."
+    )
 
 
 @router.post(

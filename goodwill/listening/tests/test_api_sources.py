@@ -131,6 +131,8 @@ def test_a_source_another_run_holds_answers_409_and_is_not_pulled(
     assert answer.json()["running"]["status"] == "running"
     assert not fake_server.requests
     assert SourceRun.objects.filter(source=source).count() == 1
+    paths = api_client.get("/api/openapi.json").json()["paths"]
+    assert "409" in paths["/api/sources/{source_id}/run"]["post"]["responses"]
 
 
 def test_kinds_describe_the_fields(api_client: Any) -> None:
