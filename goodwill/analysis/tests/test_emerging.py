@@ -13,6 +13,7 @@ from goodwill.analysis.emerging import (
     EmergingConfig,
     Post,
     emerging_scores,
+    same_story,
     scan_emerging,
     terms_many,
 )
@@ -234,3 +235,10 @@ def test_no_test_before_the_warm_up() -> None:
     posts = _with(_chatter(random.Random(6), 6, 8), burst)
     found = scan_emerging(posts, scan_hours=range(1, 7), config=CFG)
     assert all(not phrases for _, phrases in found)
+
+
+def test_same_story_by_a_shared_term_or_mostly_the_same_messages() -> None:
+    assert same_story(["double charged", "double"], [7, 8], alert_terms=["double"], alert_ids=[])
+    assert same_story(["double charged"], [1, 2, 9], alert_terms=["twice"], alert_ids=[1, 2, 3])
+    assert not same_story(["double charged"], [1, 8, 9], alert_terms=["twice"], alert_ids=[1, 2])
+    assert not same_story([], [], alert_terms=["twice"], alert_ids=[1])
