@@ -1,0 +1,105 @@
+"""CPU cost of the emerging-phrase scan against the spike scan, on the same demo database.
+
+In a child process with a fresh SQLite database (its own GOODWILL_HOME): build the demo
+world (seed 0 by default), then time ``scan_spikes`` (the baseline) and ``scan_emerging``
+catching up to the incident's first hour (about 65 days), then ten hourly scans of each.
+
+    .venv/bin/python -m benchmarks.bench_alert_scan_cost [--demo-seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+
+def _one(seed: int) -> dict[str, float]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from goodwill.demo.generator import DEFAULT_END
+    from goodwill.demo.services import build_demo
+    from goodwill.insights import services
+
+    call_command("migrate", verbosity=0)
+    truth = Path(os.environ["GOODWILL_HOME"]) / "truth.json"
+    c0 = time.process_time()
+    build_demo(seed=seed, end=DEFAULT_END, truth_path=truth)
+    out = {"build": time.process_time() - c0}
+    start = datetime.fromisoformat(json.loads(truth.read_text())["incident"]["start"])
+    start = start.replace(minute=0, second=0, microsecond=0)
+    for name, scan in (("spikes", services.scan_spikes), ("emerging", services.scan_emerging)):
+        c0 = time.process_time()
+        scan(now=start, lookback=timedelta(days=120))
+        out[f"{name}_catch_up"] = time.process_time() - c0
+        c0 = time.process_time()
+        for hour in range(1, 11):
+            scan(now=start + timedelta(hours=hour))
+        out[f"{name}_hourly"] = (time.process_time() - c0) / 10
+    return out
+
+
+def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(prog="bench_alert_scan_cost")
+    parser.add_argument("--demo-seed", type=int, default=0)
+    args, _ = parser.parse_known_args(list(argv or []))
+    with tempfile.TemporaryDirectory(prefix="gw-scan-cost-") as home:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        env["GOODWILL_HOME"] = home
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.bench_alert_scan_cost",
+                "--one",
+                str(args.demo_seed),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = []
+    for what, label in (("catch_up", "catch up ~65 days"), ("hourly", "one hourly scan")):
+        ours, base = r[f"emerging_{what}"], r[f"spikes_{what}"]
+        rows.append(
+            {
+                "name": f"emerging-phrase scan vs spike scan: {label}",
+                "ours": round(ours, 3),
+                "unit": " s CPU",
+                "baseline": round(base, 3),
+                "ratio": round(ours / base, 2) if base else None,
+                "peak_mb": None,
+                "note": f"demo seed {args.demo_seed}; building the demo took {r['build']:.0f} s",
+            }
+        )
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--one"]:
+        print(json.dumps(_one(int(args[1]))))
+        return
+    for row in run(args):
+        print(
+            f"{row['name']:<55} {row['ours']}{row['unit']}  spike scan {row['baseline']}"
+            f"{row['unit']}  ratio {row['ratio']}  ({row['note']})"
+        )
+
+
+if __name__ == "__main__":
+    main()
