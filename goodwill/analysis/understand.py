@@ -46,8 +46,11 @@ def _understand(
     labels = labels_of(proba)
     scores = scores_of(proba)
     # A care-negative term worth at least -2 on VADER's scale marks a problem report.
-    problem = features.dense[:, DENSE_FEATURES.index("negative")] >= np.tanh(2.0 / 4.0)
-    intents = classify_intents(docs, labels, scores, grams=grams, problem=problem)
+    negative = features.dense[:, DENSE_FEATURES.index("negative")]
+    problem = negative >= np.tanh(2.0 / 4.0)
+    intents = classify_intents(
+        docs, labels, scores, grams=grams, problem=problem, negative_terms=negative > 0
+    )
     topics = assign_topics(docs, taxonomy, grams=grams)
     return grams, Inputs(
         features=features, sentiment_proba=proba, rule_intents=intents, taxonomy_topics=topics
