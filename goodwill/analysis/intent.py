@@ -51,6 +51,7 @@ INTENTS: tuple[str, ...] = (
     "other",
 )
 
+# "please add my husband to the booking", "you should give me a refund": requests, not ideas.
 _NOT_ME = r"(?! (?:me|my|us|our|him|her|them|sure)\b)"
 
 
@@ -406,8 +407,10 @@ def classify_intents(
 ) -> list[str]:
     """Intent of each normalised document (see :func:`goodwill.analysis.text.normalise_many`).
 
-    ``grams`` (from :func:`goodwill.analysis.sentiment.hash_grams`) and ``problem`` (the
-    document has a care-negative term) are reused from sentiment analysis when given.
+    ``grams`` (from :func:`goodwill.analysis.sentiment.hash_grams`), ``problem`` (the
+    document has a strong care-negative term) and ``negative_terms`` (it has any negative
+    lexicon term: where sarcasm is looked for) are reused from sentiment analysis when given;
+    without them the ``_PROBLEM`` pattern stands in for both.
     """
     n = len(docs)
     if n == 0:
