@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
 
 from goodwill.accounts import services as account_services
+from goodwill.accounts.permissions import CapabilityDenied
 
 MAX_PAGE = 500
 
@@ -51,6 +52,13 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api",
 )
+
+
+@api.exception_handler(CapabilityDenied)
+def capability_denied(request: HttpRequest, exc: CapabilityDenied) -> Any:
+    """A refused write: 403 naming the capability it needs and the roles that hold it."""
+    body = {"detail": str(exc), "capability": str(exc.capability), "roles": exc.roles}
+    return api.create_response(request, body, status=403)
 
 
 def _mount_routers() -> None:

@@ -32,9 +32,7 @@ def audit(
 
 
 @transaction.atomic
-def create_api_token(
-    *, user: Any, name: str, actor: Any = None
-) -> tuple[ApiToken, str]:
+def create_api_token(*, user: Any, name: str, actor: Any = None) -> tuple[ApiToken, str]:
     """Create a token; the raw secret is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))

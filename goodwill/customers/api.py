@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.api import Page
 from goodwill.customers import selectors, services
 
@@ -114,6 +115,7 @@ class SuggestionQuery(Schema):
     "/{int:customer_id}/merge", response=MergeOut, summary="Merge another customer into this one"
 )
 def merge_customer(request: HttpRequest, customer_id: int, body: MergeIn) -> Any:
+    require(request.user, Capability.CUSTOMERS_MERGE)
     try:
         return services.merge_customers(
             into=customer_id,
@@ -139,6 +141,7 @@ class LinkOut(Schema):
     summary="Say a channel account is this customer (an explicit account link)",
 )
 def link_identity(request: HttpRequest, customer_id: int, body: LinkIn) -> Any:
+    require(request.user, Capability.CUSTOMERS_MERGE)
     try:
         merge = services.link_identity(
             identity_id=body.identity_id, customer_id=customer_id, actor=request.user, source="api"
@@ -155,6 +158,7 @@ def list_merges(request: HttpRequest, customer_id: int) -> Any:
 
 @router.post("/merges/{int:merge_id}/undo", response=MergeOut, summary="Undo a merge")
 def undo_merge(request: HttpRequest, merge_id: int) -> Any:
+    require(request.user, Capability.CUSTOMERS_MERGE)
     try:
         return services.unmerge(merge=merge_id, actor=request.user)
     except services.MergeError as exc:
@@ -177,6 +181,7 @@ def list_suggestions(request: HttpRequest, filters: Query[SuggestionQuery]) -> A
 def decide_suggestion(
     request: HttpRequest, suggestion_id: int, action: Literal["accept", "reject"]
 ) -> Any:
+    require(request.user, Capability.IDENTITIES_REVIEW)
     decide = services.accept_suggestion if action == "accept" else services.reject_suggestion
     try:
         return decide(suggestion=suggestion_id, actor=request.user)

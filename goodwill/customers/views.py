@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.conversations import selectors as conversation_selectors
 from goodwill.customers import selectors, services
 from goodwill.customers.models import MatchSuggestion
@@ -52,6 +53,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge another customer (by id, from the form) into this one."""
+    require(request.user, Capability.CUSTOMERS_MERGE)
     raw = request.POST.get("other", "").strip().lstrip("#")
     if not raw.isdigit():
         messages.error(request, f"customer {pk}: 'other' must be a customer id, not {raw!r}")
@@ -74,6 +76,7 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    require(request.user, Capability.CUSTOMERS_MERGE)
     try:
         merge = services.unmerge(merge=merge_id, actor=request.user)
     except services.MergeError as exc:
@@ -112,6 +115,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review_decide(request: HttpRequest, suggestion_id: int, action: str) -> HttpResponse:
+    require(request.user, Capability.IDENTITIES_REVIEW)
     decide = {"accept": services.accept_suggestion, "reject": services.reject_suggestion}.get(
         action
     )

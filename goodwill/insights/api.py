@@ -1,7 +1,8 @@
 """Alerts and the topic taxonomy over the API: /api/alerts and /api/topics.
 
-Anyone with a token reads, acknowledges and resolves alerts (as on /alerts/); changing the
-taxonomy needs the admin, supervisor or analyst role (as on /alerts/topics/). Alert kinds
+Anyone with a token reads; acknowledging an alert needs `alerts.acknowledge`, resolving it
+`alerts.resolve`, changing the taxonomy `topics.edit` (goodwill.accounts.permissions, as on
+/alerts/ and /alerts/topics/); a refusal is a 403 naming the capability. Alert kinds
 and statuses are read from the model at run time: a new kind needs no change here.
 """
 
@@ -15,13 +16,13 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import field_validator
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.analysis.topics import MAX_TOPICS
 from goodwill.api import Page, aware
 from goodwill.core import Channel
 from goodwill.insights import api_selectors, api_services, selectors
 from goodwill.insights.models import Alert
 from goodwill.insights.selectors import ALL_CHANNELS
-from goodwill.insights.views import can_edit_taxonomy
 from goodwill.listening import selectors as listening_selectors
 from goodwill.listening.api import MessageOut
 
@@ -203,6 +204,7 @@ def _change(request: HttpRequest, alert_id: int, payload: NoteIn | None, action:
     summary="Acknowledge an open alert (409 otherwise); an optional note is kept",
 )
 def acknowledge_alert(request: HttpRequest, alert_id: int, payload: NoteIn | None = None) -> Any:
+    require(request.user, Capability.ALERTS_ACKNOWLEDGE)
     return _change(request, alert_id, payload, api_services.acknowledge_alert)
 
 
@@ -212,6 +214,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: int, payload: NoteIn | Non
     summary="Resolve an open or acknowledged alert (409 otherwise), with an optional note",
 )
 def resolve_alert(request: HttpRequest, alert_id: int, payload: NoteIn | None = None) -> Any:
+    require(request.user, Capability.ALERTS_RESOLVE)
     return _change(request, alert_id, payload, api_services.resolve_alert)
 
 
@@ -309,8 +312,7 @@ def get_version(request: HttpRequest, number: int) -> Any:
     summary="Store a whole taxonomy document as the new version (201; 200 if unchanged)",
 )
 def replace_taxonomy(request: HttpRequest, payload: TaxonomyIn) -> Any:
-    if not can_edit_taxonomy(request.user):
-        raise HttpError(403, "only admins, supervisors and analysts edit topics")
+    require(request.user, Capability.TOPICS_EDIT)
     try:
         change = api_services.replace_taxonomy(
             actor=request.user,

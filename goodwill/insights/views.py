@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -14,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from goodwill.accounts.permissions import Capability, has, require
 from goodwill.conversations import selectors as conversation_selectors
 from goodwill.core import Channel
 from goodwill.customers import selectors as customer_selectors
@@ -61,12 +61,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 ALERT_PAGE_SIZE = 50
 PREVIEW_MESSAGES = 3
-TAXONOMY_ROLES = ("admin", "supervisor", "analyst")
 STATUS_TABS = [*Alert.Status.choices, ("", "All")]
 
 
 def can_edit_taxonomy(user: Any) -> bool:
-    return bool(user.is_superuser or user.groups.filter(name__in=TAXONOMY_ROLES).exists())
+    return has(user, Capability.TOPICS_EDIT)
 
 
 def _series_label(alert: Alert) -> dict[str, str]:
@@ -151,6 +150,12 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     return render(request, "insights/alert_detail.html", context)
 
 
+ALERT_ACTIONS = {
+    "acknowledge": Capability.ALERTS_ACKNOWLEDGE,
+    "resolve": Capability.ALERTS_RESOLVE,
+}
+
+
 @login_required
 @require_POST
 def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
@@ -162,6 +167,7 @@ def alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpRespon
     )
     if change is None:
         raise Http404(f"no action {action!r}")
+    require(request.user, ALERT_ACTIONS[action])
     try:
         change(alert=alert, actor=request.user)
     except ValueError as exc:
@@ -202,8 +208,7 @@ def topics(request: HttpRequest) -> HttpResponse:
     }
     error = None
     if request.method == "POST":
-        if not can_edit_taxonomy(request.user):
-            raise PermissionDenied("only admins, supervisors and analysts edit topics")
+        require(request.user, Capability.TOPICS_EDIT)
         form = {k: request.POST.get(k, "") for k in ("name", "keywords", "examples")}
         try:
             services.save_topic(actor=request.user, form=services.TopicForm.from_text(**form))
@@ -227,8 +232,7 @@ def topic_edit(request: HttpRequest, name: str) -> HttpResponse:
     }
     error = None
     if request.method == "POST":
-        if not can_edit_taxonomy(request.user):
-            raise PermissionDenied("only admins, supervisors and analysts edit topics")
+        require(request.user, Capability.TOPICS_EDIT)
         if request.POST.get("delete"):
             try:
                 services.delete_topic(actor=request.user, name=name)

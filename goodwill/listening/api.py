@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.api import Page, aware
 from goodwill.core import Channel
 from goodwill.listening import labelling, selectors
@@ -115,6 +116,7 @@ def list_corrections(request: HttpRequest, message_id: int) -> Any:
     summary="Correct the sentiment, intent or topics of a message (stored as an agent label)",
 )
 def correct_message(request: HttpRequest, message_id: int, payload: CorrectionIn) -> Any:
+    require(request.user, Capability.LABELS_CORRECT)
     if selectors.get_message(message_id) is None:
         raise HttpError(404, f"message {message_id} not found")
     try:

@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.api import Page
 from goodwill.listening import sources
 from goodwill.listening.connectors.base import REGISTRY
@@ -119,8 +120,7 @@ def _source(source_id: int) -> Source:
 
 
 def _manager(request: HttpRequest) -> None:
-    if not sources.can_manage_sources(request.user):
-        raise HttpError(403, "only administrators and supervisors manage sources")
+    require(request.user, Capability.SOURCES_MANAGE)
 
 
 def _config_error(exc: sources.SourceConfigError) -> Status[dict[str, Any]]:

@@ -322,15 +322,12 @@ def delete_source(*, source: Source) -> None:
 
 # --- reads ------------------------------------------------------------------------------
 
-MANAGER_ROLES = ("admin", "supervisor")
-
 
 def can_manage_sources(user: Any) -> bool:
-    """Adding, changing, running and deleting sources is for administrators and supervisors."""
-    return bool(
-        getattr(user, "is_superuser", False)
-        or (user.is_authenticated and user.groups.filter(name__in=MANAGER_ROLES).exists())
-    )
+    """Adding, changing, running and deleting sources (goodwill.accounts.permissions)."""
+    from goodwill.accounts.permissions import Capability, has  # needs the app registry
+
+    return has(user, Capability.SOURCES_MANAGE)
 
 
 def source_by_name(name: str) -> Source | None:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.analysis.intent import INTENTS
 from goodwill.analysis.sentiment import LABELS
 from goodwill.core import Channel
@@ -137,6 +138,7 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def correct_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    require(request.user, Capability.LABELS_CORRECT)
     if selectors.get_message(message_id) is None:
         raise Http404(f"message {message_id} not found")
     form = CorrectionForm(request.POST)

@@ -8,11 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from goodwill.accounts.permissions import Capability, require
 from goodwill.core import Channel
 from goodwill.listening import sources
 from goodwill.listening.connectors.base import REGISTRY
@@ -118,8 +118,7 @@ class SourceForm(forms.Form):
 
 
 def _manager(request: HttpRequest) -> None:
-    if not sources.can_manage_sources(request.user):
-        raise PermissionDenied("Only administrators and supervisors manage sources.")
+    require(request.user, Capability.SOURCES_MANAGE)
 
 
 def _get(source_id: int) -> Source:

@@ -4,21 +4,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from goodwill.accounts.permissions import Capability, has, require
 from goodwill.analysis.value_score import TIERS
 from goodwill.value import selectors, services
 
 PAGE_SIZE = 50
-SETTINGS_ROLES = ("admin", "supervisor")
 
 
 def can_edit_settings(user: Any) -> bool:
-    return bool(user.is_superuser or user.groups.filter(name__in=SETTINGS_ROLES).exists())
+    return has(user, Capability.VALUE_SETTINGS)
 
 
 @login_required
@@ -83,8 +82,7 @@ def value_settings(request: HttpRequest) -> HttpResponse:
     problems: dict[str, str] = {}
     values: dict[str, Any] = config.to_dict()
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied("Only administrators and supervisors change value settings.")
+        require(request.user, Capability.VALUE_SETTINGS)
         submitted = {name: request.POST.get(name, "") for name in values}
         try:
             row = services.save_settings(

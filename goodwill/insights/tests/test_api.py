@@ -34,6 +34,11 @@ def analyst(client: Any) -> Any:
     return bearer(client, "ana", "analyst")
 
 
+@pytest.fixture
+def supervisor(client: Any) -> Any:
+    return bearer(client, "sue", "supervisor")
+
+
 def send(client: Any, url: str, body: Any = None) -> Any:
     if body is None:  # an empty POST, as `curl -X POST` sends it
         return client.generic("POST", url, b"", content_type="")
@@ -108,13 +113,17 @@ def test_every_endpoint_needs_a_token(client: Any, method: str, url: str) -> Non
     assert getattr(client, method)(url).status_code == 401
 
 
-def test_any_staff_member_acts_on_alerts_but_only_editors_change_topics(client: Any) -> None:
+def test_agents_acknowledge_supervisors_resolve_and_only_editors_change_topics(
+    client: Any,
+) -> None:
     alert = make_alert(0)
-    bearer(client, "agent", "agent")  # the alerts page lets every signed-in user act
+    bearer(client, "agent", "agent")
     assert send(client, f"/api/alerts/{alert.pk}/acknowledge").status_code == 200
+    refused = send(client, f"/api/alerts/{alert.pk}/resolve")
+    assert refused.status_code == 403 and refused.json()["capability"] == "alerts.resolve"
     document = client.get("/api/topics").json()
     refused = send(client, "/api/topics", {"topics": document["topics"][:1]})
-    assert refused.status_code == 403 and "analysts" in refused.json()["detail"]
+    assert refused.status_code == 403 and refused.json()["capability"] == "topics.edit"
     assert not TaxonomyVersion.objects.exists()
     for role in ("admin", "supervisor", "analyst"):
         bearer(client, role, role)
@@ -234,51 +243,51 @@ def test_one_alert_has_its_points_messages_verbatim_and_activity(analyst: Any) -
 
 
 def test_one_alert_costs_the_same_queries_with_many_messages_and_notes(
-    analyst: Any, django_assert_max_num_queries: Any
+    supervisor: Any, django_assert_max_num_queries: Any
 ) -> None:
     ingest([post("m0", "alice", text="double charged")])
     alert = make_alert(0, message_ids=list(Message.objects.values_list("pk", flat=True)))
     with django_assert_max_num_queries(6) as few:
-        assert len(analyst.get(f"/api/alerts/{alert.pk}").json()["messages"]) == 1
+        assert len(supervisor.get(f"/api/alerts/{alert.pk}").json()["messages"]) == 1
     baseline = len(few.captured_queries)  # read now: each request clears Django's query log
     ingest(post(f"m{i}", f"user{i}", i, text=f"charged twice {i}") for i in range(1, 40))
     Alert.objects.filter(pk=alert.pk).update(
         message_ids=list(Message.objects.values_list("pk", flat=True))
     )
-    send(analyst, f"/api/alerts/{alert.pk}/acknowledge", {"note": "looking"})
+    send(supervisor, f"/api/alerts/{alert.pk}/acknowledge", {"note": "looking"})
     with django_assert_max_num_queries(baseline):
-        body = analyst.get(f"/api/alerts/{alert.pk}").json()
+        body = supervisor.get(f"/api/alerts/{alert.pk}").json()
     assert len(body["messages"]) == 40 and len(body["activity"]) == 2
 
 
 def test_acknowledge_then_resolve_with_a_note_is_audited_and_cannot_go_back(
-    analyst: Any,
+    supervisor: Any,
 ) -> None:
     alert = make_alert(0)
     url = f"/api/alerts/{alert.pk}"
-    acknowledged = send(analyst, f"{url}/acknowledge")
+    acknowledged = send(supervisor, f"{url}/acknowledge")
     assert acknowledged.status_code == 200 and acknowledged.json()["status"] == "acknowledged"
     note = f"refunds sent; {HOSTILE}\nsee ticket 42"
-    resolved = send(analyst, f"{url}/resolve", {"note": note})
+    resolved = send(supervisor, f"{url}/resolve", {"note": note})
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     alert.refresh_from_db()
     assert alert.status == Alert.Status.RESOLVED
     entries = list(audit_of(alert).order_by("at", "id"))
     assert [e.action for e in entries] == ["alert.acknowledged", "alert.resolved", "alert.note"]
-    assert {e.actor.username for e in entries if e.actor} == {"ana"}
+    assert {e.actor.username for e in entries if e.actor} == {"sue"}
     assert entries[-1].data == {"note": note, "status": "resolved"}
-    activity = analyst.get(url).json()["activity"]
+    activity = supervisor.get(url).json()["activity"]
     assert [(a["action"], a["actor"]) for a in activity] == [
-        ("alert.acknowledged", "ana"),
-        ("alert.resolved", "ana"),
-        ("alert.note", "ana"),
+        ("alert.acknowledged", "sue"),
+        ("alert.resolved", "sue"),
+        ("alert.note", "sue"),
     ]
     assert activity[-1]["data"]["note"] == note  # verbatim
-    again = send(analyst, f"{url}/acknowledge", {"note": "too late"})
+    again = send(supervisor, f"{url}/acknowledge", {"note": "too late"})
     assert again.status_code == 409 and "cannot become" in again.json()["detail"]
-    assert send(analyst, f"{url}/resolve").status_code == 409
+    assert send(supervisor, f"{url}/resolve").status_code == 409
     assert audit_of(alert).count() == 3  # nothing added
-    assert send(analyst, f"/api/alerts/{alert.pk + 1000}/resolve").status_code == 404
+    assert send(supervisor, f"/api/alerts/{alert.pk + 1000}/resolve").status_code == 404
 
 
 def test_a_bad_note_is_refused_and_changes_nothing(analyst: Any) -> None:

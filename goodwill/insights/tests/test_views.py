@@ -13,6 +13,7 @@ from django.urls import reverse
 from goodwill.accounts.models import AuditEntry
 from goodwill.insights import services
 from goodwill.insights.models import Alert, TaxonomyVersion
+from goodwill.insights.views import ALERT_PAGE_SIZE
 from goodwill.web.tests.helpers import HOSTILE, T0, ingest, make_user, post
 
 BACKGROUND = ["my flight is delayed again", "lost my bag, useless", "lovely crew today"]
@@ -39,7 +40,7 @@ def test_pages_need_a_login(client: Any, name: str) -> None:
 
 
 @pytest.mark.django_db
-def test_alerts_page_lists_alerts_with_chart_and_escaped_messages(
+def test_alerts_page_lists_one_row_per_alert_and_the_detail_has_chart_and_messages(
     signed_in: Any, django_assert_max_num_queries: Any
 ) -> None:
     _world_with_alerts(burst_text=f"charged twice, terrible {HOSTILE}")
@@ -50,12 +51,16 @@ def test_alerts_page_lists_alerts_with_chart_and_escaped_messages(
     html = page.content.decode()
     shown = set(re.findall(r'data-alert="(\d+)"', html))
     assert shown == {str(a.pk) for a in alerts}
-    assert HOSTILE not in html and "&lt;script&gt;" in html
-    assert 'id="alert-data-' in html and "vendor/chart.umd.js" in html
-    # Each driving message links to its conversation.
-    assert re.search(r'href="/inbox/\d+/"', html)
+    # The list is compact: no chart script, no message texts (they are on the detail page).
+    assert 'id="alert-data-' not in html and "vendor/chart.umd.js" not in html
+    assert "charged twice" not in html
     # The nav links to this page, and it is marked active.
     assert re.search(r'<a href="/alerts/" class="active">', html)
+    detail = signed_in.get(reverse("insights:alert", args=[alerts[0].pk])).content.decode()
+    assert HOSTILE not in detail and "&lt;script&gt;" in detail
+    assert 'id="alert-data-' in detail and "vendor/chart.umd.js" in detail
+    # Each driving message links to its conversation.
+    assert re.search(r'href="/inbox/\d+/"', detail)
 
 
 @pytest.mark.django_db
@@ -81,11 +86,12 @@ def test_query_count_does_not_grow_with_alerts(
         )
     with django_assert_max_num_queries(12):
         page = signed_in.get(reverse("insights:alerts"))
-    assert page.content.decode().count("data-alert=") == Alert.objects.count()
+    assert page.content.decode().count("data-alert=") == ALERT_PAGE_SIZE < Alert.objects.count()
 
 
 @pytest.mark.django_db
-def test_acknowledge_and_resolve_from_the_page(signed_in: Any) -> None:
+def test_acknowledge_and_resolve_from_the_page(signed_in: Any, user: Any) -> None:
+    user.groups.add(Group.objects.get_or_create(name="supervisor")[0])  # alerts.resolve
     _world_with_alerts()
     alert = Alert.objects.order_by("id").first()
     assert alert is not None
@@ -172,6 +178,8 @@ def test_new_themes_are_shown_with_a_prefilled_add_topic_link(signed_in: Any) ->
     )
     asks = ["please add dark mode", "dark mode when?", f"{HOSTILE} I want dark mode at night"]
     ingest(post(f"n{i}", f"fan{i}", 24 * 1440 + 30 * i, text=asks[i % 3]) for i in range(12))
+    assert 'data-theme="' not in signed_in.get(reverse("insights:alerts")).content.decode()
+    services.refresh_themes()  # the periodic scan stores the report the page reads
     html = signed_in.get(reverse("insights:alerts")).content.decode()
     assert 'data-theme="dark mode"' in html
     assert "?name=dark+mode&amp;keywords=dark+mode&amp;examples=please+add+dark+mode" in html

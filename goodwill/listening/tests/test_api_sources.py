@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api_client(client: Any) -> Any:
-    """A bearer-token client for a supervisor (sources are managed by that role)."""
+    """A bearer-token client for an administrator (sources are managed by that role)."""
     from django.contrib.auth.models import Group
 
-    user = make_user("supervisor")
-    user.groups.add(Group.objects.get_or_create(name="supervisor")[0])
+    user = make_user("admin")
+    user.groups.add(Group.objects.get_or_create(name="admin")[0])
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {make_token(user)}"
     return client
 

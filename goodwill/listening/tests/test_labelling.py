@@ -7,10 +7,17 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from goodwill.accounts import services as account_services
 from goodwill.accounts.models import AuditEntry
 from goodwill.listening import labelling
 from goodwill.listening.models import Label, Message
-from goodwill.web.tests.helpers import HOSTILE, ingest, make_user, post
+from goodwill.web.tests.helpers import HOSTILE, PASSWORD, ingest, make_user, post
+
+
+@pytest.fixture
+def user(db: None) -> Any:
+    """Pages and API calls here act as an agent (correcting needs labels.correct)."""
+    return account_services.create_staff_user(username="agent", password=PASSWORD, roles=["agent"])
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ HOSTILE = "<script>alert('x')</script>"
 
 
 @pytest.fixture
-def supervisor(client: Any) -> Any:
+def admin(client: Any) -> Any:
     user = make_user("sup")
-    user.groups.add(Group.objects.get_or_create(name="supervisor")[0])
+    user.groups.add(Group.objects.get_or_create(name="admin")[0])
     client.force_login(user)
     return client
 
@@ -62,17 +62,17 @@ def test_list_shows_runs_errors_and_escapes(
     assert 'href="/sources/add/"' not in html  # agents read only
 
 
-def test_add_form_is_built_from_the_connector_fields(supervisor: Any) -> None:
-    kinds = supervisor.get("/sources/add/").content.decode()
+def test_add_form_is_built_from_the_connector_fields(admin: Any) -> None:
+    kinds = admin.get("/sources/add/").content.decode()
     assert 'data-kind="reddit"' in kinds and 'data-kind="x"' in kinds
-    html = supervisor.get("/sources/add/?kind=reddit").content.decode()
+    html = admin.get("/sources/add/?kind=reddit").content.decode()
     for name in ("subreddit", "listing", "client_id", "client_secret", "user_agent"):
         assert f'name="{name}"' in html
     assert 'type="password" name="client_secret"' in html
 
 
-def test_add_with_errors_names_the_fields_and_saves_nothing(supervisor: Any) -> None:
-    response = supervisor.post(
+def test_add_with_errors_names_the_fields_and_saves_nothing(admin: Any) -> None:
+    response = admin.post(
         "/sources/add/",
         {
             "kind": "reddit",
@@ -91,8 +91,8 @@ def test_add_with_errors_names_the_fields_and_saves_nothing(supervisor: Any) -> 
     assert not Source.objects.exists()
 
 
-def test_add_then_edit_keeps_a_secret_left_blank(supervisor: Any) -> None:
-    response = supervisor.post(
+def test_add_then_edit_keeps_a_secret_left_blank(admin: Any) -> None:
+    response = admin.post(
         "/sources/add/",
         {
             "kind": "x",
@@ -108,9 +108,9 @@ def test_add_then_edit_keeps_a_secret_left_blank(supervisor: Any) -> None:
     assert response.status_code == 302
     assert response["Location"] == f"/sources/{source.pk}/"
     assert source.secrets == {"bearer_token": "env:X_TOKEN"}
-    edit = supervisor.get(f"/sources/{source.pk}/edit/").content.decode()
+    edit = admin.get(f"/sources/{source.pk}/edit/").content.decode()
     assert "set (env:X_TOKEN); leave blank to keep" in edit
-    supervisor.post(
+    admin.post(
         f"/sources/{source.pk}/edit/",
         {
             "channel": "x",
@@ -126,7 +126,7 @@ def test_add_then_edit_keeps_a_secret_left_blank(supervisor: Any) -> None:
 
 
 def test_run_now_then_detail_shows_the_run_and_skipped_reasons(
-    supervisor: Any, fake_server: FakeServer
+    admin: Any, fake_server: FakeServer
 ) -> None:
     fake_server.route(
         "GET", "/2/tweets/search/recent", Reply(json=fixture_json("x/search_page1.json"))
@@ -138,7 +138,7 @@ def test_run_now_then_detail_shows_the_run_and_skipped_reasons(
         query={"next_token": "b26v89c19zqg8o3fpzbkk"},
     )
     source = x_source("acme", fake_server.url)
-    response = supervisor.post(f"/sources/{source.pk}/run/", follow=True)
+    response = admin.post(f"/sources/{source.pk}/run/", follow=True)
     html = response.content.decode()
     assert "Fetched 4 (4 new, 2 skipped)." in html
     assert len(row_ids(html, "run")) == 1
@@ -148,11 +148,11 @@ def test_run_now_then_detail_shows_the_run_and_skipped_reasons(
 
 
 def test_run_now_while_another_run_holds_the_source_says_so(
-    supervisor: Any, fake_server: FakeServer
+    admin: Any, fake_server: FakeServer
 ) -> None:
     source = x_source("held", fake_server.url)
     holder = SourceRun.objects.create(source=source, started_at=timezone.now())
-    response = supervisor.post(f"/sources/{source.pk}/run/", follow=True)
+    response = admin.post(f"/sources/{source.pk}/run/", follow=True)
     html = response.content.decode()
     assert response.status_code == 200
     said = "Not started: source &#x27;held&#x27; is already being pulled: a schedule run"
@@ -170,8 +170,8 @@ def test_agents_cannot_change_or_run(signed_in: Any) -> None:
     assert Source.objects.filter(pk=source.pk).exists()
 
 
-def test_delete_and_unknown(supervisor: Any) -> None:
+def test_delete_and_unknown(admin: Any) -> None:
     source = x_source("gone")
-    assert supervisor.post(f"/sources/{source.pk}/delete/").status_code == 302
-    assert supervisor.get(f"/sources/{source.pk}/").status_code == 404
-    assert supervisor.get("/sources/").status_code == 200
+    assert admin.post(f"/sources/{source.pk}/delete/").status_code == 302
+    assert admin.get(f"/sources/{source.pk}/").status_code == 404
+    assert admin.get("/sources/").status_code == 200

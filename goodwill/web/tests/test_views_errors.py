@@ -43,7 +43,8 @@ def test_forbidden_says_why_and_who_is_signed_in(signed_in: Any) -> None:
     html = response.content.decode()
     assert response.status_code == 403
     assert "<title>Not allowed · Goodwill</title>" in html
-    assert "Only administrators and supervisors manage sources." in html
+    assert "You may not add, change, run or delete sources" in html
+    assert "&#x27;sources.manage&#x27; capability, held by administrator." in html
     assert "signed in as <strong>agent</strong>" in html
     assert 'aria-label="Main"' in html
 
