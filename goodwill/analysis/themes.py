@@ -28,7 +28,7 @@ from scipy import sparse as sp
 from goodwill.analysis.text import normalise_many
 from goodwill.analysis.topics import STOPWORDS
 
-__all__ = ["Theme", "discover_themes", "phrase_tokens"]
+__all__ = ["Theme", "discover_themes", "phrase_tokens", "uncovered"]
 
 _NEGATION_MARK = re.compile(r"(?<!\S)not_")
 _WORD = re.compile(r"^[^\W\d_][\w'-]*$")  # a word: starts with a letter (no placeholders)
@@ -74,6 +74,22 @@ def _surprise(
 
     p = binom.sf(in_recent - 1, in_recent + in_base, share)
     return np.asarray(-np.log10(np.maximum(p, 1e-300)), dtype=np.float64)
+
+
+def uncovered(themes: Sequence[Theme], covered: Iterable[str]) -> list[Theme]:
+    """The themes that contain none of ``covered`` (as :func:`discover_themes` leaves out).
+
+    For a report computed before a topic was added: its theme disappears at once.
+    """
+    covered_phrases = [t for t in phrase_tokens(list(covered)) if t]
+    if not covered_phrases:
+        return list(themes)
+    words = phrase_tokens([t.phrase for t in themes])
+    return [
+        theme
+        for theme, w in zip(themes, words, strict=True)
+        if not any(_contains(w, c) for c in covered_phrases)
+    ]
 
 
 def discover_themes(

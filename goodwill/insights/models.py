@@ -85,6 +85,28 @@ class Alert(models.Model):
         return f"{self.series_key} at {self.window_start:%Y-%m-%d %H:%M}"
 
 
+class ThemeSnapshot(models.Model):
+    """The newest "new themes" report, computed by the periodic scan and read by /alerts/.
+
+    Finding themes reads five weeks of customer messages (seconds on the demo world), so
+    the scan computes it and the page reads this one row (``name`` is "recent").
+    ``themes`` holds each theme's fields; ``example_texts`` maps a phrase to example lines.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    since = models.DateTimeField()  # the recent window: since <= created_at < until
+    until = models.DateTimeField()
+    baseline_since = models.DateTimeField()
+    recent_messages = models.PositiveIntegerField()
+    baseline_messages = models.PositiveIntegerField()
+    themes = models.JSONField(default=list, blank=True)
+    example_texts = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"themes {self.name} until {self.until:%Y-%m-%d %H:%M}"
+
+
 class TaxonomyVersion(models.Model):
     """One saved state of the topic taxonomy; the highest number is the one in use.
 

@@ -7,13 +7,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from goodwill.analysis.durations import summarise_durations
-from goodwill.analysis.themes import Theme, discover_themes
+from goodwill.analysis.themes import Theme, discover_themes, uncovered
 from goodwill.analysis.topics import Taxonomy, Topic, default_taxonomy
 from goodwill.conversations import selectors as conversation_selectors
-from goodwill.insights.models import Alert, TaxonomyVersion
+from goodwill.insights.models import Alert, TaxonomyVersion, ThemeSnapshot
 from goodwill.listening import selectors as listening_selectors
 
 
@@ -136,6 +136,23 @@ def alerts(*, status: str = "", limit: int = 100) -> list[Alert]:
     return list(qs[:limit])
 
 
+# What a list row shows; the driving message ids stay unread (they can be thousands).
+ALERT_ROW_FIELDS = (
+    "id", "kind", "series_key", "phrase", "terms", "topic", "sentiment", "channel",
+    "window_start", "window_end", "score", "expected", "observed", "status", "history",
+)  # fmt: skip
+
+
+def alert_list(*, status: str = "", kind: str = "") -> QuerySet[Alert]:
+    """Newest first, for a paged list: only the row's fields; empty filters mean any."""
+    qs = Alert.objects.only(*ALERT_ROW_FIELDS).order_by("-window_start", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
 def get_alert(alert_id: int) -> Alert | None:
     return Alert.objects.filter(pk=alert_id).first()
 
@@ -160,6 +177,26 @@ class ThemeReport:
 
 
 _THEME_CACHE: dict[tuple[Any, ...], ThemeReport] = {}
+RECENT_THEMES = "recent"
+
+
+def stored_themes() -> ThemeReport | None:
+    """The report the last scan stored (services.refresh_themes), without the themes a topic
+    added since then covers; None before the first scan. Two small queries."""
+    row = ThemeSnapshot.objects.filter(name=RECENT_THEMES).first()
+    if row is None:
+        return None
+    themes = [Theme(**{**t, "example_ids": tuple(t.get("example_ids", ()))}) for t in row.themes]
+    covered = [k for topic in current_taxonomy().topics for k in topic.keywords]
+    return ThemeReport(
+        row.since,
+        row.until,
+        row.baseline_since,
+        row.recent_messages,
+        row.baseline_messages,
+        uncovered(themes, covered),
+        dict(row.example_texts),
+    )
 
 
 def recent_themes(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,7 @@ from goodwill.insights.models import (
     EmergingWatch,
     SpikeWatch,
     TaxonomyVersion,
+    ThemeSnapshot,
     TopicDefinition,
 )
 from goodwill.insights.selectors import ALL_CHANNELS, NO_TOPIC, series_key, split_series_key
@@ -579,8 +580,9 @@ def _change_status(*, alert: Alert, actor: Any, to: str, allowed_from: set[str])
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.status not in allowed_from:
+            now, wanted = Alert.Status(locked.status).label, Alert.Status(to).label
             raise ValueError(
-                f"alert {locked.pk}: status is {locked.status!r}, cannot become {to!r}"
+                f"alert {locked.pk} is {now.lower()}, so it cannot become {wanted.lower()}"
             )
         was = locked.status
         locked.status = to
@@ -609,6 +611,30 @@ def resolve_alert(*, alert: Alert, actor: Any) -> Alert:
         to=Alert.Status.RESOLVED,
         allowed_from={Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED},
     )
+
+
+def refresh_themes(*, until: datetime | None = None) -> selectors.ThemeReport | None:
+    """Compute the "new themes" report and store it for /alerts/ (run by the periodic scan).
+
+    ``until`` defaults to the newest customer message; None (and nothing stored) when there
+    are no messages. Storing replaces the previous report in one upsert.
+    """
+    report = selectors.recent_themes(until=until)
+    if report is None:
+        return None
+    ThemeSnapshot.objects.update_or_create(
+        name=selectors.RECENT_THEMES,
+        defaults={
+            "since": report.since,
+            "until": report.until,
+            "baseline_since": report.baseline_since,
+            "recent_messages": report.recent_messages,
+            "baseline_messages": report.baseline_messages,
+            "themes": [{**asdict(t), "example_ids": list(t.example_ids)} for t in report.themes],
+            "example_texts": report.example_texts,
+        },
+    )
+    return report
 
 
 # ----------------------------------------------------------------------------- taxonomy

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -59,9 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # ----------------------------------------------------------------------------- alerts
 
-ALERT_PAGE_SIZE = 50
-PREVIEW_MESSAGES = 3
+ALERT_PAGE_SIZE = 25
 STATUS_TABS = [*Alert.Status.choices, ("", "All")]
+KIND_TABS = [("", "Any kind"), *Alert.Kind.choices]
 
 
 def can_edit_taxonomy(user: Any) -> bool:
@@ -95,28 +96,28 @@ def _add_topic_url(phrase: str, examples: str) -> str:
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    """Spike alerts with their chart and the messages that drove them; new themes beside."""
+    """One compact row per alert, paged and filtered by status and kind; new themes beside.
+
+    The list reads neither the driving messages nor their ids (the detail page shows them
+    with the chart), so a page costs the same however many messages drove each alert.
+    """
     status = request.GET.get("status", "open")
     if status not in {"", *Alert.Status.values}:
         status = "open"
-    rows = selectors.alerts(status=status, limit=ALERT_PAGE_SIZE)
+    kind = request.GET.get("kind", "")
+    if kind not in {"", *Alert.Kind.values}:
+        kind = ""
+    page_obj = Paginator(selectors.alert_list(status=status, kind=kind), ALERT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     counts = selectors.alert_counts()
-    themes = selectors.recent_themes()
-    preview_ids = [pk for a in rows for pk in a.message_ids[:PREVIEW_MESSAGES]]
-    by_id = {m.pk: m for m in listening_selectors.messages_by_ids(preview_ids)}
-    items = [
-        {
-            "alert": a,
-            "series": _series_label(a),
-            "chart": _chart(a),
-            "messages": [by_id[pk] for pk in a.message_ids[:PREVIEW_MESSAGES] if pk in by_id],
-            "data_id": f"alert-data-{a.pk}",
-        }
-        for a in rows
-    ]
+    themes = selectors.stored_themes()
     context = {
-        "items": items,
+        "items": [{"alert": a, "series": _series_label(a)} for a in page_obj],
+        "page_obj": page_obj,
         "status": status,
+        "kind": kind,
+        "kinds": KIND_TABS,
         "statuses": [
             (value, label, counts.get(value, 0) if value else sum(counts.values()))
             for value, label in STATUS_TABS
@@ -129,7 +130,6 @@ def alerts(request: HttpRequest) -> HttpResponse:
         if themes
         else [],
         "can_edit_taxonomy": can_edit_taxonomy(request.user),
-        "chart_js_url": static("vendor/chart.umd.js"),
     }
     return render(request, "insights/alerts.html", context)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from goodwill.analysis.themes import discover_themes, phrase_tokens
+from goodwill.analysis.themes import Theme, discover_themes, phrase_tokens, uncovered
 
 FILLER = [
     "flight",
@@ -129,3 +129,14 @@ def test_empty_and_bad_arguments() -> None:
 
 def test_phrase_tokens_drop_negation_marks() -> None:
     assert phrase_tokens(["Still no dark mode!"]) == [["still", "no", "dark", "mode", "!"]]
+
+
+def test_uncovered_drops_the_themes_a_keyword_covers_as_discovery_does() -> None:
+    themes = [
+        Theme("dark mode", 9, 0, 10.0, 8.0, (1,)),
+        Theme("app crash", 7, 0, 9.0, 6.0, (2,)),
+        Theme("seat belt", 5, 0, 4.0, 5.0, (3,)),
+    ]
+    assert [t.phrase for t in uncovered(themes, ["Dark Mode", "app"])] == ["seat belt"]
+    assert uncovered(themes, []) == themes
+    assert uncovered(themes, ["mode dark"]) == themes  # a phrase, not a bag of words

@@ -126,7 +126,7 @@ def test_acknowledge_then_resolve_is_audited_and_cannot_go_back() -> None:
         AuditEntry.objects.filter(target_id=str(alert.pk)).values_list("action", flat=True)
     )
     assert sorted(actions) == ["alert.acknowledged", "alert.resolved"]
-    with pytest.raises(ValueError, match=f"alert {alert.pk}: status is 'resolved'"):
+    with pytest.raises(ValueError, match=f"alert {alert.pk} is resolved, so it cannot become ackn"):
         services.acknowledge_alert(alert=alert, actor=user)
 
 

@@ -58,6 +58,9 @@ class Command(BaseCommand):
             f"Tested {emerging.hours} hour(s) for emerging phrases: {emerging.phrases} found, "
             f"{len(emerging.opened)} new phrase alert(s), {emerging.extended} extension(s)."
         )
+        themes = services.refresh_themes()
+        if themes is not None:
+            self.stdout.write(f"New themes: {len(themes.themes)} stored for /alerts/.")
 
     def _list(self, status: str, limit: int, fmt: str) -> None:
         if limit < 1:
