@@ -47,7 +47,9 @@ api = NinjaAPI(
         "Social CRM API. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `goodwill token create --user NAME --name PURPOSE`). "
         "Lists take `limit` and `offset` and answer `{items, count}`; times are ISO 8601 "
-        "(without an offset, UTC). Bad parameters get a 422 naming the field."
+        "(without an offset, UTC). Bad parameters get a 422 naming the field. Reads are open "
+        "to every token; a write the token's user may not make is a 403 "
+        '`{"detail", "capability", "roles"}` naming the capability it needs (docs/roles.md).'
     ),
     auth=TokenAuth(),
     urls_namespace="api",
