@@ -7,9 +7,12 @@ it, with a test instead of a ratio:
 
 * **Terms.** Each text's unigrams and bigrams after normalisation
   (:func:`goodwill.analysis.themes.phrase_tokens`): lower case, stop words of English,
-  Spanish, French and German dropped, tokens with digits, URLs and @handles dropped, a
-  plural ``-s`` folded ("payments" -> "payment"). Bigrams join neighbouring content words
-  within one clause ("charged me twice" gives "charged twice").
+  Spanish, French and German dropped, tokens with digits, URLs and @handles dropped, each
+  word reduced to its Snowball stem ("charging", "charged", "charges" -> one term) in the
+  text's language (English unless another of the four has more stop words in the text).
+  Bigrams join neighbouring content words within one clause ("charged me twice" gives
+  "charged twice"). A term is shown as its most common surface form in the messages that
+  carry it, never as the stem ("charged twice", not "charg twice").
 * **Votes.** One vote per author per term per hour, so one person repeating a phrase is one
   voice. The recent window (``window_hours``) counts *distinct* authors.
 * **Test.** For each term, ``k`` recent authors and ``b`` baseline votes (the trailing
@@ -48,8 +51,11 @@ __all__ = [
     "EmergingPhrase",
     "Post",
     "emerging_scores",
+    "LANGUAGES",
+    "Terms",
     "same_story",
     "scan_emerging",
+    "stem",
     "terms_many",
 ]
 
@@ -57,22 +63,24 @@ HOUR = 3600
 
 # Function words of the other languages the product hears most (short lists: the words
 # that would otherwise trend with any burst of posts in that language).
-_MORE_STOPWORDS = (
+_MORE_STOPWORDS = {
     # English, beyond the topic matcher's list
-    "i'm i've i'll i'd you're you've we're we've they're they've he's she's it's that's "
-    "there's what's let's don't didn't can't won't isn't get got im ive "
-    "one two also than then now only even really like yes yet because while into "
-    # Spanish
-    "el la los las un una unos unas y o de del al en por para con sin que se su sus lo "
-    "le les me mi mis te tu es son fue está están ya muy más pero como este esta "
-    # French
-    "le la les un une des et ou de du au aux en pour par avec sans que qui se sa son ses "
-    "ce cette est sont été je tu il elle nous vous ils mon ma mes ne pas plus mais très "
-    # German
-    "der die das den dem des ein eine einen einem und oder zu im in mit von für auf ist "
-    "sind war ich du er sie wir ihr mein meine nicht kein keine aber sehr noch schon wird"
-)
-STOP = frozenset(STOPWORDS | set(_MORE_STOPWORDS.split()))
+    "english": "i'm i've i'll i'd you're you've we're we've they're they've he's she's it's "
+    "that's there's what's let's don't didn't can't won't isn't get got im ive "
+    "one two also than then now only even really like yes yet because while into",
+    "spanish": "el la los las un una unos unas y o de del al en por para con sin que se su sus "
+    "lo le les me mi mis te tu es son fue está están ya muy más pero como este esta",
+    "french": "le la les un une des et ou de du au aux en pour par avec sans que qui se sa son "
+    "ses ce cette est sont été je tu il elle nous vous ils mon ma mes ne pas plus mais très",
+    "german": "der die das den dem des ein eine einen einem und oder zu im in mit von für auf "
+    "ist sind war ich du er sie wir ihr mein meine nicht kein keine aber sehr noch schon wird",
+}
+_STOP_BY_LANGUAGE = {
+    lang: frozenset(words.split()) | (STOPWORDS if lang == "english" else frozenset())
+    for lang, words in _MORE_STOPWORDS.items()
+}
+STOP = frozenset().union(*_STOP_BY_LANGUAGE.values())
+LANGUAGES = tuple(_MORE_STOPWORDS)  # the Snowball stemmers used, English first
 _WORD = re.compile(r"^[^\W\d_][^\W\d]*(?:['-][^\W\d_]+)*$")  # letters only: no digits
 _CLAUSE_END = frozenset(',.!?;:()[]"')
 
@@ -132,12 +140,87 @@ def _fold(word: str) -> str:
     return word
 
 
-def terms_many(texts: Sequence[str]) -> list[tuple[str, ...]]:
-    """Each text's distinct terms: content-word unigrams and bigrams within a clause."""
+class Terms(tuple[str, ...]):
+    """A text's terms (stems), with ``surface``: the words the text used for each, in order.
+
+    It is a tuple of the stems, so it can stand wherever terms are expected (``Post.terms``,
+    caches); the scan reads ``surface`` only to name a phrase readably.
+    """
+
+    surface: tuple[str, ...]
+
+    def __new__(cls, stems: Iterable[str], surface: Iterable[str]) -> Terms:
+        self = super().__new__(cls, stems)
+        self.surface = tuple(surface)
+        if len(self.surface) != len(self):
+            raise ValueError("Terms: one surface form per stem expected")
+        return self
+
+
+_STEMS: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+_STEMS_MAX = 200_000  # distinct words remembered per language before the cache restarts
+
+
+def stem(word: str, language: str = "english") -> str:
+    """The word's Snowball stem in ``language`` (one of :data:`LANGUAGES`), cached per word.
+
+    Applied until it no longer changes, so a stem is its own stem (Snowball alone is not
+    always idempotent).
+    """
+    cache = _STEMS.get(language)
+    if cache is None:
+        raise ValueError(f"stem: language {language!r} is not one of {', '.join(LANGUAGES)}")
+    found = cache.get(word)
+    if found is not None:
+        return found
+    stemmer = _stemmer(language)
+    out = word
+    for _ in range(5):  # Snowball shortens a word at most a few times before it settles
+        nxt: str = stemmer.stemWord(out)
+        if nxt == out or not nxt:
+            break
+        out = nxt
+    if len(cache) >= _STEMS_MAX:
+        cache.clear()
+    cache[word] = out
+    cache.setdefault(out, out)
+    return out
+
+
+_STEMMERS: dict[str, Any] = {}
+
+
+def _stemmer(language: str) -> Any:
+    if language not in _STEMMERS:
+        import snowballstemmer  # BSD-3-Clause, pure Python (no model files, no network)
+
+        _STEMMERS[language] = snowballstemmer.stemmer(language)
+    return _STEMMERS[language]
+
+
+def _language(tokens: Sequence[str]) -> str:
+    """The stop-word language with the most stop words in the text; English on a tie."""
+    best, hits = "english", 0
+    for lang in LANGUAGES:
+        stop = _STOP_BY_LANGUAGE[lang]
+        n = sum(1 for tok in tokens if tok in stop)
+        if n > hits:
+            best, hits = lang, n
+    return best
+
+
+def terms_many(texts: Sequence[str], *, stemmed: bool = True) -> list[tuple[str, ...]]:
+    """Each text's distinct terms: content-word unigrams and bigrams within a clause.
+
+    ``stemmed`` (the default) reduces each word to its Snowball stem and returns
+    :class:`Terms` (the surface words kept alongside); ``stemmed=False`` only folds a
+    plural ``-s`` (the detector before stemming, kept as the benchmarks' baseline).
+    """
     out: list[tuple[str, ...]] = []
     for toks in phrase_tokens(texts):
-        seen: dict[str, None] = {}
-        previous = ""
+        seen: dict[str, str] = {}
+        previous, previous_word = "", ""
+        language = _language(toks) if stemmed else "english"
         for tok in toks:
             if tok in _CLAUSE_END:
                 previous = ""
@@ -146,12 +229,12 @@ def terms_many(texts: Sequence[str]) -> list[tuple[str, ...]]:
                 if tok.startswith("_") or any(c.isdigit() for c in tok):
                     previous = ""  # a number or link breaks a phrase ("charged £45 twice")
                 continue
-            word = _fold(tok)
-            seen[word] = None
-            if previous and previous != word:
-                seen[f"{previous} {word}"] = None
-            previous = word
-        out.append(tuple(seen))
+            key = stem(tok, language) if stemmed else _fold(tok)
+            seen.setdefault(key, tok)
+            if previous and previous != key:
+                seen.setdefault(f"{previous} {key}", f"{previous_word} {tok}")
+            previous, previous_word = key, tok
+        out.append(Terms(seen, seen.values()) if stemmed else tuple(seen))
     return out
 
 
@@ -365,9 +448,10 @@ def _phrase(
     name = max((h for h in group if 2 * h.authors >= most), key=telling)
     others = sorted((h for h in group if h is not name), key=lambda h: (-h.score, h.term))
     authors: set[int] = set().union(*(h.author_ids for h in group))
+    shown = _surface(group, posts)
     return EmergingPhrase(
-        phrase=name.term,
-        terms=(name.term, *(h.term for h in others)),
+        phrase=shown[name.term],
+        terms=(shown[name.term], *(shown[h.term] for h in others)),
         authors=len(authors),
         expected=name.expected,
         baseline_votes=name.baseline,
@@ -377,6 +461,21 @@ def _phrase(
         window_end=float(end * HOUR),
         message_ids=tuple(posts[i].id for i in ordered),
     )
+
+
+def _surface(group: list[_Hit], posts: Sequence[Post]) -> dict[str, str]:
+    """Each term's most common surface form in its messages of the window (the earliest
+    said on a tie); a term is its own surface when the posts carry no :class:`Terms`."""
+    out: dict[str, str] = {}
+    for hit in group:
+        counts: dict[str, int] = {}
+        for i in sorted(hit.posts, key=lambda i: (posts[i].at, posts[i].id)):
+            terms = posts[i].terms
+            if isinstance(terms, Terms):
+                word = terms.surface[terms.index(hit.term)]
+                counts[word] = counts.get(word, 0) + 1
+        out[hit.term] = max(counts, key=counts.__getitem__) if counts else hit.term
+    return out
 
 
 def same_story(

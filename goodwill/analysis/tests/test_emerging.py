@@ -10,11 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goodwill.analysis.emerging import (
+    LANGUAGES,
     EmergingConfig,
     Post,
+    Terms,
     emerging_scores,
     same_story,
     scan_emerging,
+    stem,
     terms_many,
 )
 
@@ -60,28 +63,110 @@ def test_terms_are_content_unigrams_and_bigrams_without_numbers_links_or_handles
     (terms,) = terms_many(
         ["@Brand I've been CHARGED twice for 2 bookings!! £45 gone https://x.co/a #fail"]
     )
-    assert "charged" in terms and "twice" in terms and "charged twice" in terms
-    assert "booking" in terms  # plural folded
+    assert isinstance(terms, Terms)
+    said = set(terms.surface)
+    assert "charged" in said and "twice" in said and "charged twice" in said
+    assert "bookings" in said and stem("bookings") == stem("booking") in terms  # one term
     assert "fail" in terms
-    assert not any(any(c.isdigit() for c in t) for t in terms)
+    assert dict(zip(terms, terms.surface, strict=True))["charg twice"] == "charged twice"
+    assert not any(any(c.isdigit() for c in t) for t in [*terms, *said])
     assert not any("http" in t or t == "brand" or t.startswith("_") for t in terms)
-    assert "been" not in terms and "i've" not in terms  # stop words
+    assert "been" not in said and "i've" not in said  # stop words
+
+
+def test_without_stemming_only_a_plural_is_folded() -> None:
+    (terms,) = terms_many(["charged twice for 2 bookings, charging"], stemmed=False)
+    assert not isinstance(terms, Terms)
+    assert {"charged", "twice", "charged twice", "booking", "charging"} <= set(terms)
 
 
 def test_bigrams_skip_stop_words_but_not_clauses_or_numbers() -> None:
     (a,) = terms_many(["they charged me twice"])
-    assert "charged twice" in a
+    assert "charged twice" in a.surface  # type: ignore[attr-defined]
     (b,) = terms_many(["charged. Twice the fun"])
-    assert "charged twice" not in b
+    assert "charged twice" not in b.surface  # type: ignore[attr-defined]
     (c,) = terms_many(["charged 3 twice"])
-    assert "charged twice" not in c
+    assert "charged twice" not in c.surface  # type: ignore[attr-defined]
 
 
-def test_other_languages_stop_words_are_dropped() -> None:
+def test_other_languages_stop_words_are_dropped_and_words_stemmed_in_that_language() -> None:
     (es,) = terms_many(["me cobraron dos veces el mismo vuelo"])
-    assert "el" not in es and "cobraron" in es
+    assert "el" not in es.surface and "cobraron" in es.surface  # type: ignore[attr-defined]
+    assert stem("vuelo", "spanish") in es and stem("vuelos", "spanish") in es
     (de,) = terms_many(["mir wurde der Flug doppelt abgebucht"])
-    assert "der" not in de and "doppelt abgebucht" in de
+    assert "der" not in de.surface and "doppelt abgebucht" in de.surface  # type: ignore[attr-defined]
+    assert "flug" in de and stem("Flüge".lower(), "german") == "flug"
+
+
+def test_stem_rejects_an_unknown_language() -> None:
+    with pytest.raises(ValueError, match="klingon"):
+        stem("charged", "klingon")
+
+
+WORD = st.text(alphabet=st.characters(categories=["Ll"]), min_size=1, max_size=20)
+
+
+@given(WORD, st.sampled_from(LANGUAGES))
+@settings(max_examples=300, deadline=None)
+def test_stemming_is_idempotent_on_its_output(word: str, language: str) -> None:
+    once = stem(word, language)
+    assert stem(once, language) == once
+    assert once  # never an empty term
+
+
+FAMILIES = [
+    ("charge", "charged", "charges", "charging"),
+    ("cancel", "cancelled", "cancels", "cancelling"),
+    ("refund", "refunded", "refunds", "refunding"),
+    ("crash", "crashed", "crashes", "crashing"),
+    ("delay", "delayed", "delays", "delaying"),
+]
+
+
+@given(
+    st.sampled_from(FAMILIES),
+    st.lists(st.integers(0, 3), min_size=3, max_size=8),
+    st.lists(st.integers(1, 4), min_size=3, max_size=8),
+)
+@settings(max_examples=15, deadline=None)
+def test_a_term_and_its_inflections_count_as_one_term_per_author(
+    family: tuple[str, ...], forms: list[int], authors: list[int]
+) -> None:
+    # Authors say any inflection of one word in the scan's window, over a baseline of
+    # chatter: the word's distinct authors are counted once each, whatever form they used.
+    n = min(len(forms), len(authors))
+    texts = [f"{family[forms[i]]} again today" for i in range(n)]
+    terms = terms_many(texts)
+    assert len({t[0] for t in terms}) == 1  # one stem, whatever the form
+    posts = _CHATTER
+    burst = [
+        Post(id=10**7 + i, at=(DAYS * 24 - 2) * HOUR + 60 * i, author=1000 + authors[i], terms=t)
+        for i, t in enumerate(terms)
+    ]
+    found = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))[DAYS * 24]
+    distinct = len(set(authors[:n]))
+    if distinct < CFG.min_authors:
+        assert found == []
+        return
+    (phrase,) = found
+    assert phrase.authors == distinct
+    said = {family[forms[i]] for i in range(n)} | {"again", "today"}
+    assert all(set(t.split(" ")) <= said for t in phrase.terms)  # shown as said, not stems
+
+
+def test_a_phrase_is_shown_in_its_most_common_surface_form() -> None:
+    posts = _chatter(random.Random(8), DAYS * 24, 4)
+    texts = ["they charged me twice", "charging twice again", "charged twice!!", "charged twice"]
+    burst = [
+        Post(id=10**7 + i, at=(DAYS * 24 - 2) * HOUR + 60 * i, author=2000 + i, terms=t)
+        for i, t in enumerate(terms_many(texts))
+    ]
+    (phrase,) = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))[
+        DAYS * 24
+    ]
+    assert phrase.phrase == "charged twice"
+    assert phrase.authors == 4
+    assert "charg" not in " ".join(phrase.terms).replace("charged", "").replace("charging", "")
 
 
 @given(st.lists(st.text(max_size=200), max_size=20))
@@ -174,6 +259,7 @@ def _burst(hour: int, authors: list[int], text: str, first_id: int = 10**7) -> l
 
 DAYS = 31  # the default baseline is 28 days: three voices from nowhere stand out of it
 CFG = EmergingConfig()
+_CHATTER = _chatter(random.Random(7), DAYS * 24, 2)  # shared by the hypothesis examples
 
 
 def test_ordinary_chatter_alarms_at_most_at_the_nominal_rate() -> None:
