@@ -178,6 +178,25 @@ def test_kinds_come_from_the_model_and_filter(analyst: Any) -> None:
         assert all(a["kind"] == kind for a in listed.json()["items"])
 
 
+def test_an_emerging_phrase_lists_its_phrase_and_terms_verbatim(analyst: Any) -> None:
+    spike = make_alert(0)
+    phrase = make_alert(1, topic="", sentiment="", channel="*")
+    said = f"gate \u202echange {HOSTILE}"
+    Alert.objects.filter(pk=phrase.pk).update(
+        kind=Alert.Kind.EMERGING,
+        series_key=f"phrase:{said}",
+        phrase=said,
+        terms=[said, "desk", "queue"],
+    )
+    items = {a["id"]: a for a in analyst.get("/api/alerts").json()["items"]}
+    assert items[phrase.pk]["kind"] == "emerging"
+    assert items[phrase.pk]["phrase"] == said
+    assert items[phrase.pk]["terms"] == [said, "desk", "queue"]
+    assert items[spike.pk]["phrase"] == "" and items[spike.pk]["terms"] == []
+    one = analyst.get(f"/api/alerts/{phrase.pk}").json()
+    assert one["phrase"] == said and one["terms"][1:] == ["desk", "queue"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
