@@ -159,3 +159,17 @@ def test_pages_offer_only_the_writes_the_role_may_make(client: Any, role: str) -
     assert message is not None
     detail = client.get(reverse("listening:detail", args=[message.pk])).content.decode()
     assert (reverse("listening:correct", args=[message.pk]) in detail) is (role != "none")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_alert_page_offers_only_the_actions_the_role_may_take(client: Any, role: str) -> None:
+    from goodwill.insights.tests.test_views_alerts_list import make_alert
+
+    alert = make_alert(1)
+    _login(client, role)
+    page = client.get(reverse("insights:alert", args=[alert.pk])).content.decode()
+    acknowledge = reverse("insights:alert_action", args=[alert.pk, "acknowledge"])
+    resolve = reverse("insights:alert_action", args=[alert.pk, "resolve"])
+    assert (acknowledge in page) is (role in {"agent", "supervisor", "admin"})
+    assert (resolve in page) is (role in {"supervisor", "admin"})
