@@ -27,6 +27,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,63 +239,22 @@ def retrain_sentiment(
         folds=folds,
         seed=seed,
     )
-    better = scores["candidate"].macro_f1 > scores["current"].macro_f1
-    install = (better or force) and not dry_run
-    if better:
-        reason = "candidate has the higher cross-validated macro-F1"
-    else:
-        reason = "current model is as good or better"
-        if force:
-            reason += "; installed anyway (--force)"
-    if dry_run:
-        reason += "; dry run: nothing saved"
-    version = None if dry_run else _next_version()  # run number; the version if installed
-    report = RetrainReport(
+    return _conclude(
+        SENTIMENT,
+        scores,
         examples=len(examples),
         by_class=dict(sorted(by_class.items())),
         origins=dict(sorted(origins.items())),
-        candidate=scores["candidate"],
-        current=scores["current"],
-        current_version=version_before,
-        installed=install,
-        version=version if install else None,
-        reason=reason,
+        version_before=version_before,
+        fit=lambda: SentimentModel(c=C).fit_features(features, labels),
+        message_ids=ids.tolist(),
+        meta={"include_datasets": include_datasets},
+        force=force,
         dry_run=dry_run,
-        forced=force,
         folds=folds,
         seed=seed,
-    )
-    if dry_run:
-        return report
-    assert version is not None
-    if install:
-        model = SentimentModel(c=C).fit_features(features, labels)
-        model.meta = {
-            "version": version,
-            "c": C,
-            "created_at": report.created_at,
-            "message_ids": ids.tolist(),
-            "by_class": report.by_class,
-            "include_datasets": include_datasets,
-        }
-        _save_model(model, version)
-    _append_history({"run": version, **report.as_dict()})
-    if install:
-        _write_atomic(store() / _CURRENT, f"{version}\n")
-    audit(
         actor=actor,
-        action="analysis.retrain",
-        data={
-            "target": SENTIMENT,
-            "version": version,
-            "installed": install,
-            "candidate": asdict(report.candidate),
-            "current": asdict(report.current),
-            "current_version": version_before,
-            "examples": report.examples,
-        },
     )
-    return report
 
 
 def _next_version(target: str = SENTIMENT) -> int:
@@ -360,7 +320,7 @@ def _verdict(better: bool, force: bool, dry_run: bool) -> tuple[bool, str]:
 def _record(
     target: str,
     report: RetrainReport,
-    model: IntentModel | TopicModel | None,
+    model: SentimentModel | IntentModel | TopicModel | None,
     actor: Any,
 ) -> None:
     """Save the installed model (if any), the history line, the pointer, and audit."""
@@ -383,6 +343,68 @@ def _record(
             "examples": report.examples,
         },
     )
+
+
+def _conclude(
+    target: str,
+    scores: Mapping[str, Scores | TopicScores],
+    *,
+    examples: int,
+    by_class: dict[str, int],
+    origins: dict[str, int],
+    version_before: int | None,
+    fit: Callable[[], SentimentModel | IntentModel | TopicModel | None],
+    message_ids: list[int],
+    meta: dict[str, Any],
+    force: bool,
+    dry_run: bool,
+    folds: int,
+    seed: int,
+    actor: Any,
+    not_learned: dict[str, int] | None = None,
+    dropped: int = 0,
+) -> RetrainReport:
+    """The steps every target shares once candidate and current are scored: the verdict,
+    the report, and (unless a dry run) the fitted model installed with its metadata
+    (``fit`` fits the candidate on all the labels; ``meta`` adds the target's own keys),
+    the history line, the pointer and the audit entry."""
+    install, reason = _verdict(
+        scores["candidate"].macro_f1 > scores["current"].macro_f1, force, dry_run
+    )
+    report = RetrainReport(
+        examples=examples,
+        by_class=by_class,
+        origins=origins,
+        candidate=scores["candidate"],
+        current=scores["current"],
+        current_version=version_before,
+        installed=install,
+        version=_next_version(target) if install else None,
+        reason=reason,
+        dry_run=dry_run,
+        forced=force,
+        folds=folds,
+        seed=seed,
+        target=target,
+        not_learned=dict(not_learned or {}),
+        dropped=dropped,
+    )
+    if dry_run:
+        return report
+    model = None
+    if install:
+        model = fit()
+        assert model is not None
+        model.meta = {
+            "version": report.version,
+            "c": C,
+            "created_at": report.created_at,
+            "message_ids": message_ids,
+            "by_class": report.by_class,
+            **meta,
+        }
+    _record(target, report, model, actor)
+    return report
 
 
 def _check_total(target: str, total: int, origins: str) -> None:
@@ -473,43 +495,23 @@ def retrain_intent(
         seed=seed,
         strata=strata,
     )
-    install, reason = _verdict(
-        scores["candidate"].macro_f1 > scores["current"].macro_f1, force, dry_run
-    )
-    report = RetrainReport(
+    return _conclude(
+        INTENT,
+        scores,
         examples=len(examples),
         by_class=dict(sorted(by_class.items())),
         origins=dict(sorted(origins.items())),
-        candidate=scores["candidate"],
-        current=scores["current"],
-        current_version=version_before,
-        installed=install,
-        version=_next_version(INTENT) if install else None,
-        reason=reason,
+        version_before=version_before,
+        fit=lambda: fitted(np.arange(len(labels), dtype=np.int64), C, 0.0),
+        message_ids=ids[usable].tolist(),
+        meta={"not_learned": not_learned, "include_datasets": include_datasets},
+        force=force,
         dry_run=dry_run,
-        forced=force,
         folds=folds,
         seed=seed,
-        target=INTENT,
+        actor=actor,
         not_learned=not_learned,
     )
-    if dry_run:
-        return report
-    model = None
-    if install:
-        model = fitted(np.arange(len(labels), dtype=np.int64), C, 0.0)
-        assert model is not None
-        model.meta = {
-            "version": report.version,
-            "c": C,
-            "created_at": report.created_at,
-            "message_ids": ids[usable].tolist(),
-            "by_class": report.by_class,
-            "not_learned": not_learned,
-            "include_datasets": include_datasets,
-        }
-    _record(INTENT, report, model, actor)
-    return report
 
 
 def retrain_topics(
@@ -591,42 +593,24 @@ def retrain_topics(
         folds=folds,
         seed=seed,
     )
-    install, reason = _verdict(
-        scores["candidate"].macro_f1 > scores["current"].macro_f1, force, dry_run
-    )
-    report = RetrainReport(
+    return _conclude(
+        TOPICS,
+        scores,
         examples=len(examples),
         by_class=by_class,
         origins=dict(Counter(e.origin for e in examples)),
-        candidate=scores["candidate"],
-        current=scores["current"],
-        current_version=version_before,
-        installed=install,
-        version=_next_version(TOPICS) if install else None,
-        reason=reason,
+        version_before=version_before,
+        fit=lambda: fitted(np.arange(len(labels), dtype=np.int64), C, learn),
+        message_ids=ids.tolist(),
+        meta={"not_learned": not_learned},
+        force=force,
         dry_run=dry_run,
-        forced=force,
         folds=folds,
         seed=seed,
-        target=TOPICS,
+        actor=actor,
         not_learned=not_learned,
         dropped=dropped,
     )
-    if dry_run:
-        return report
-    model = None
-    if install:
-        model = fitted(np.arange(len(labels), dtype=np.int64), C, learn)
-        model.meta = {
-            "version": report.version,
-            "c": C,
-            "created_at": report.created_at,
-            "message_ids": ids.tolist(),
-            "by_class": by_class,
-            "not_learned": not_learned,
-        }
-    _record(TOPICS, report, model, actor)
-    return report
 
 
 def retrain(target: str, **options: Any) -> RetrainReport:
