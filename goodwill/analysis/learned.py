@@ -32,6 +32,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from goodwill.analysis.intent import INTENTS
+from goodwill.analysis.logistic import fit_logistic, softmax
 from goodwill.analysis.sentiment import (
     DENSE_FEATURES,
     N_FEATURES,
@@ -86,44 +87,15 @@ def _one_hot(values: Sequence[str], names: Sequence[str]) -> FloatArray:
     return out
 
 
-def _fit_logistic(
-    design: sp.csr_matrix, y: IntArray, *, c: float, n_classes: int
-) -> tuple[FloatArray, FloatArray]:
-    """Weights (n_classes, columns) and intercepts of an L2 logistic regression; a class
-    absent from ``y`` gets a -30 intercept (never predicted). Binary ``n_classes == 1``: one
-    row, the log-odds of class 1."""
-    from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
-
-    present = np.unique(y)
-    # Only the columns the data uses: unused ones get zero weight under L2 anyway, and 2**20
-    # mostly empty columns slow every iteration.
-    used = np.unique(design.indices)
-    compact = sp.csr_matrix(
-        (design.data, np.searchsorted(used, design.indices), design.indptr),
-        shape=(design.shape[0], len(used)),
-    )
-    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-    with threadpool_limits(limits=1):  # small problems; a thread pool per core only slows them
-        clf.fit(compact, y)
-    rows = max(n_classes, 1)
-    coef = np.zeros((rows, design.shape[1]))
-    intercept = np.full(rows, -30.0)
-    if n_classes == 1:
-        coef[0, used] = clf.coef_[0]
-        intercept[0] = clf.intercept_[0]
-    elif len(present) == 2:
-        coef[present[1], used] = clf.coef_[0] / 2
-        coef[present[0], used] = -clf.coef_[0] / 2
-        intercept[present[1]] = clf.intercept_[0] / 2
-        intercept[present[0]] = -clf.intercept_[0] / 2
-    else:
-        coef[np.ix_(present, used)] = clf.coef_
-        intercept[present] = clf.intercept_
-    return coef, intercept
-
-
-def _save(handle: IO[bytes] | Path, coef: sp.csr_matrix, arrays: Mapping[str, Any]) -> None:
+def _save(
+    handle: IO[bytes] | Path,
+    fitted: tuple[sp.csr_matrix, FloatArray],
+    meta: dict[str, Any] | None,
+    **arrays: Any,
+) -> None:
+    """A fitted model as plain arrays: the sparse weights, the intercepts, the model's own
+    ``arrays`` and its metadata as JSON."""
+    coef, intercept = fitted
     coo = coef.tocoo()
     np.savez_compressed(
         handle,
@@ -131,7 +103,9 @@ def _save(handle: IO[bytes] | Path, coef: sp.csr_matrix, arrays: Mapping[str, An
         cols=coo.col.astype(np.int32),
         values=coo.data.astype(np.float32),
         shape=np.array(coef.shape, dtype=np.int64),
+        intercept=intercept,
         **arrays,
+        meta=np.array(json.dumps(meta or {})),
     )
 
 
@@ -181,7 +155,7 @@ class IntentModel:
         present = np.unique(y)
         if len(present) < 2:
             raise ValueError("labels: need at least two different intents to fit")
-        coef, intercept = _fit_logistic(_intent_design(inputs), y, c=self.c, n_classes=len(INTENTS))
+        coef, intercept = fit_logistic(_intent_design(inputs), y, c=self.c, n_classes=len(INTENTS))
         self.coef = sp.csr_matrix(coef)
         self.intercept = intercept
         self.learned = tuple(INTENTS[i] for i in present.tolist())
@@ -195,10 +169,7 @@ class IntentModel:
     def predict_proba(self, inputs: Inputs) -> FloatArray:
         """(n, len(INTENTS)) probabilities of the learned part alone, in INTENTS order."""
         coef, intercept = self._fitted()
-        z = np.asarray((_intent_design(inputs) @ coef.T).todense()) + intercept
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+        return softmax(_intent_design(inputs), coef, intercept)
 
     def predict(self, inputs: Inputs) -> list[str]:
         if not len(inputs):
@@ -214,17 +185,13 @@ class IntentModel:
         return [str(v) for v in chosen]
 
     def save(self, handle: IO[bytes] | Path) -> None:
-        coef, intercept = self._fitted()
         _save(
             handle,
-            coef,
-            {
-                "intercept": intercept,
-                "params": np.array([self.c, self.min_confidence]),
-                "learned": np.array(json.dumps(list(self.learned))),
-                "classes": np.array(json.dumps(list(INTENTS))),
-                "meta": np.array(json.dumps(self.meta or {})),
-            },
+            self._fitted(),
+            self.meta,
+            params=np.array([self.c, self.min_confidence]),
+            learned=np.array(json.dumps(list(self.learned))),
+            classes=np.array(json.dumps(list(INTENTS))),
         )
 
     @classmethod
@@ -283,7 +250,7 @@ class TopicModel:
             if y.all() or not y.any():
                 raise ValueError(f"topic {topic!r}: needs messages with and without it to fit")
             design = _with_match(base, _taxonomy_match(inputs, topic))
-            coef, intercept = _fit_logistic(design, y, c=self.c, n_classes=1)
+            coef, intercept = fit_logistic(design, y, c=self.c, n_classes=1)
             rows.append(coef[0])
             intercepts.append(float(intercept[0]))
         self.topics = tuple(topics)
@@ -327,16 +294,12 @@ class TopicModel:
         return result
 
     def save(self, handle: IO[bytes] | Path) -> None:
-        coef, intercept = self._fitted()
         _save(
             handle,
-            coef,
-            {
-                "intercept": intercept,
-                "params": np.array([self.c]),
-                "topics": np.array(json.dumps(list(self.topics))),
-                "meta": np.array(json.dumps(self.meta or {})),
-            },
+            self._fitted(),
+            self.meta,
+            params=np.array([self.c]),
+            topics=np.array(json.dumps(list(self.topics))),
         )
 
     @classmethod

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from goodwill.analysis.logistic import fit_logistic, softmax
 from goodwill.analysis.text import (
     SPELLINGS,
     is_negator,
@@ -483,36 +484,23 @@ class SentimentModel:
         labels: Sequence[str],
         sample_weight: npt.ArrayLike | None = None,
     ) -> SentimentModel:
-        from sklearn.linear_model import LogisticRegression
-        from threadpoolctl import threadpool_limits
-
         y = np.array([_label_index(lab, i) for i, lab in enumerate(labels)])
         present = np.unique(y)
         if len(present) < 2:
             raise ValueError("labels: need at least two different sentiment classes to fit")
         design = _design(features, self.dense_weight)
-        # Fit on the columns the data uses only: a column that is zero in every row gets a
-        # zero weight under L2 anyway, and 2**20 mostly empty columns slow every iteration.
-        used = np.unique(design.indices)
-        compact = sp.csr_matrix(
-            (design.data, np.searchsorted(used, design.indices), design.indptr),
-            shape=(design.shape[0], len(used)),
+        if design.shape[1] != N_FEATURES + len(DENSE_FEATURES):
+            raise ValueError(
+                f"features: {design.shape[1]} columns, not {N_FEATURES + len(DENSE_FEATURES)}"
+            )
+        coef, intercept = fit_logistic(
+            design,
+            y,
+            c=self.c,
+            n_classes=len(LABELS),
+            class_weight=self.class_weight,
+            sample_weight=sample_weight,
         )
-        clf = LogisticRegression(C=self.c, max_iter=2000, class_weight=self.class_weight)
-        # One BLAS thread: this problem is small per iteration, and on a busy machine a
-        # thread pool per core made the fit 30x slower (0.4 s -> 12 s for 1,000 texts).
-        with threadpool_limits(limits=1):
-            clf.fit(compact, y, sample_weight=sample_weight)
-        coef = np.zeros((3, N_FEATURES + len(DENSE_FEATURES)))
-        intercept = np.full(3, -30.0)
-        if len(present) == 2:  # binary LR: one row; expand to the two classes present
-            coef[present[1], used] = clf.coef_[0] / 2
-            coef[present[0], used] = -clf.coef_[0] / 2
-            intercept[present[1]] = clf.intercept_[0] / 2
-            intercept[present[0]] = -clf.intercept_[0] / 2
-        else:
-            coef[np.ix_(present, used)] = clf.coef_
-            intercept[present] = clf.intercept_
         self.coef = sp.csr_matrix(coef)
         self.intercept = intercept
         return self
@@ -524,10 +512,7 @@ class SentimentModel:
 
     def predict_proba_features(self, features: Features) -> FloatArray:
         coef, intercept = self._fitted()
-        z = np.asarray((_design(features, self.dense_weight) @ coef.T).todense()) + intercept
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+        return softmax(_design(features, self.dense_weight), coef, intercept)
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         """(n, 3) probabilities in LABELS order."""
