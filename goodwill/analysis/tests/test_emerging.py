@@ -20,40 +20,10 @@ from goodwill.analysis.emerging import (
     stem,
     terms_many,
 )
+from goodwill.analysis.tests.chatter import FILLER
 
 HOUR = 3600
-WORDS = [
-    "flight",
-    "crew",
-    "seat",
-    "gate",
-    "plane",
-    "airport",
-    "trip",
-    "ticket",
-    "morning",
-    "evening",
-    "weekend",
-    "holiday",
-    "coffee",
-    "window",
-    "aisle",
-    "queue",
-    "boarding",
-    "terminal",
-    "lounge",
-    "snack",
-    "pilot",
-    "landing",
-    "journey",
-    "bag",
-    "delay",
-    "refund",
-    "app",
-    "booking",
-    "staff",
-    "food",
-]
+WORDS = [*FILLER, "bag", "delay", "refund", "app", "booking", "staff", "food"]
 
 
 # ----------------------------------------------------------------------------- terms

@@ -8,33 +8,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from goodwill.analysis.tests.chatter import FILLER
 from goodwill.analysis.themes import Theme, discover_themes, phrase_tokens, uncovered
-
-FILLER = [
-    "flight",
-    "crew",
-    "seat",
-    "gate",
-    "plane",
-    "airport",
-    "trip",
-    "ticket",
-    "morning",
-    "evening",
-    "weekend",
-    "holiday",
-    "coffee",
-    "window",
-    "aisle",
-    "queue",
-    "boarding",
-    "terminal",
-    "lounge",
-    "snack",
-    "pilot",
-    "landing",
-    "journey",
-]
 
 
 def _chatter(rng: random.Random, n: int) -> list[str]:
