@@ -12,26 +12,16 @@ from django.urls import reverse
 from goodwill.events.models import Event
 from goodwill.insights import services, tasks
 from goodwill.insights.models import Alert
+from goodwill.insights.tests.background import ingest_background
 from goodwill.listening.models import Message
 from goodwill.web.tests.helpers import HOSTILE, T0, ingest, post
 
-BACKGROUND = [
-    "my flight is delayed again, two hours late",
-    "lost my bag at the airport, useless",
-    "thanks for the lovely crew today",
-    "how do I change my booking online?",
-    "the app keeps crashing at checkout",
-]
 DAYS = 30
 BURST_AT = T0 + timedelta(days=DAYS - 1, hours=2)  # T0 is at noon: 14:00
 
 
 def _background() -> None:
-    ingest(
-        post(f"bg{day}-{k}", f"person{(day + k) % 12}", day * 1440 + 9 * 60 + k * 97, text=text)
-        for day in range(DAYS)
-        for k, text in enumerate(BACKGROUND)
-    )
+    ingest_background(DAYS, lambda day, k: f"person{(day + k) % 12}")
 
 
 def _burst(first: int, n: int, at: Any, text: str = "you charged me twice, refund me") -> None:

@@ -11,28 +11,17 @@ from goodwill.analysis.topics import default_taxonomy
 from goodwill.events.models import Event
 from goodwill.insights import selectors, services
 from goodwill.insights.models import Alert, SpikeWatch, TaxonomyVersion
+from goodwill.insights.tests.background import ingest_background
 from goodwill.listening import understanding
 from goodwill.listening.models import Message
 from goodwill.web.tests.helpers import T0, ingest, make_user, post
 
-BACKGROUND = [
-    "my flight is delayed again, two hours late",
-    "lost my bag at the airport, useless",
-    "thanks for the lovely crew today",
-    "how do I change my booking online?",
-    "the app keeps crashing at checkout",
-]
 BURST_TEXT = "you charged me twice for one booking, terrible, refund me"
 BURST_AT = T0 + timedelta(days=8, hours=14)
 
 
 def _background(days: int = 10) -> None:
-    items = []
-    for day in range(days):
-        for k, text in enumerate(BACKGROUND):
-            minutes = day * 1440 + 9 * 60 + k * 97
-            items.append(post(f"bg{day}-{k}", f"person{k}", minutes, text=text))
-    ingest(items)
+    ingest_background(days, lambda day, k: f"person{k}")
 
 
 def _burst(n: int = 15) -> None:
