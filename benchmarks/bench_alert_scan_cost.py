@@ -12,28 +12,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks import demo_child
+from benchmarks.demo_child import in_child, setup_django
+
 
 def _one(seed: int) -> dict[str, float]:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
-    django.setup()
-    from django.core.management import call_command
-
+    setup_django()
     from goodwill.demo.generator import DEFAULT_END
     from goodwill.demo.services import build_demo
     from goodwill.insights import services
 
-    call_command("migrate", verbosity=0)
     truth = Path(os.environ["GOODWILL_HOME"]) / "truth.json"
     c0 = time.process_time()
     build_demo(seed=seed, end=DEFAULT_END, truth_path=truth)
@@ -55,23 +49,7 @@ def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(prog="bench_alert_scan_cost")
     parser.add_argument("--demo-seed", type=int, default=0)
     args, _ = parser.parse_known_args(list(argv or []))
-    with tempfile.TemporaryDirectory(prefix="gw-scan-cost-") as home:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-        env["GOODWILL_HOME"] = home
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.bench_alert_scan_cost",
-                "--one",
-                str(args.demo_seed),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    r = json.loads(done.stdout.strip().splitlines()[-1])
+    r = in_child("benchmarks.bench_alert_scan_cost", args.demo_seed, prefix="gw-scan-cost-")
     rows = []
     for what, label in (("catch_up", "catch up ~65 days"), ("hourly", "one hourly scan")):
         ours, base = r[f"emerging_{what}"], r[f"spikes_{what}"]
@@ -90,15 +68,15 @@ def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["--one"]:
-        print(json.dumps(_one(int(args[1]))))
-        return
-    for row in run(args):
-        print(
+    demo_child.main(
+        argv,
+        one=_one,
+        run=run,
+        line=lambda row: (
             f"{row['name']:<55} {row['ours']}{row['unit']}  spike scan {row['baseline']}"
             f"{row['unit']}  ratio {row['ratio']}  ({row['note']})"
-        )
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -15,26 +15,19 @@ run. The same detector over real tweets: bench_emerging_airline.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks import demo_child
+from benchmarks.demo_child import in_child, setup_django
+
 
 def _one(seed: int) -> dict[str, Any]:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodwill.settings")
-    django.setup()
-    from django.core.management import call_command
-
+    setup_django()
     from goodwill.insights.tests.demo_incident import replay_incident
 
-    call_command("migrate", verbosity=0)
     r = replay_incident(seed=seed, truth_path=Path(os.environ["GOODWILL_HOME"]) / "truth.json")
     return {
         "seed": seed,
@@ -61,18 +54,7 @@ def _one(seed: int) -> dict[str, Any]:
 
 
 def _child(seed: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="gw-alerts-") as home:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-        env["GOODWILL_HOME"] = home
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_alerts", "--one", str(seed)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return in_child("benchmarks.bench_alerts", seed, prefix="gw-alerts-")
 
 
 def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -161,12 +143,14 @@ def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["--one"]:
-        print(json.dumps(_one(int(args[1]))))
-        return
-    for row in run(args):
-        print(f"{row['name']:<55} {row['ours']!s:>8}{row.get('unit', '')}  {row['note']}")
+    demo_child.main(
+        argv,
+        one=_one,
+        run=run,
+        line=lambda row: (
+            f"{row['name']:<55} {row['ours']!s:>8}{row.get('unit', '')}  {row['note']}"
+        ),
+    )
 
 
 if __name__ == "__main__":
