@@ -32,7 +32,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from goodwill.analysis.intent import INTENTS
-from goodwill.analysis.logistic import fit_logistic, softmax
+from goodwill.analysis.logistic import LinearWeights, fit_logistic, softmax
 from goodwill.analysis.sentiment import (
     DENSE_FEATURES,
     N_FEATURES,
@@ -138,7 +138,7 @@ def _intent_index(label: str, row: int) -> int:
 
 
 @dataclass
-class IntentModel:
+class IntentModel(LinearWeights):
     """The rules' intent, refined by what the team corrected (see the module docstring)."""
 
     coef: sp.csr_matrix | None = None  # (len(INTENTS), N_BASE + 3 + len(INTENTS))
@@ -160,11 +160,6 @@ class IntentModel:
         self.intercept = intercept
         self.learned = tuple(INTENTS[i] for i in present.tolist())
         return self
-
-    def _fitted(self) -> tuple[sp.csr_matrix, FloatArray]:
-        if self.coef is None or self.intercept is None:
-            raise RuntimeError("IntentModel is not fitted")
-        return self.coef, self.intercept
 
     def predict_proba(self, inputs: Inputs) -> FloatArray:
         """(n, len(INTENTS)) probabilities of the learned part alone, in INTENTS order."""
@@ -226,7 +221,7 @@ def _with_match(base: sp.csr_matrix, match: FloatArray) -> sp.csr_matrix:
 
 
 @dataclass
-class TopicModel:
+class TopicModel(LinearWeights):
     """Per-topic classifiers over the taxonomy's matches (see the module docstring)."""
 
     topics: tuple[str, ...] = ()  # the learned topics, one coef row each
@@ -257,11 +252,6 @@ class TopicModel:
         self.coef = sp.csr_matrix(np.vstack(rows)) if rows else sp.csr_matrix((0, N_BASE + 1))
         self.intercept = np.array(intercepts, dtype=np.float64)
         return self
-
-    def _fitted(self) -> tuple[sp.csr_matrix, FloatArray]:
-        if self.coef is None or self.intercept is None:
-            raise RuntimeError("TopicModel is not fitted")
-        return self.coef, self.intercept
 
     def decide(self, inputs: Inputs) -> dict[str, BoolArray]:
         """Per learned topic: whether each message has it."""

@@ -11,6 +11,19 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+class LinearWeights:
+    """What the linear models (sentiment, intent, topics) share: their fitted weights.
+    A mixin of plain methods; each model, a dataclass, declares the two fields itself."""
+
+    coef: sp.csr_matrix | None
+    intercept: FloatArray | None
+
+    def _fitted(self) -> tuple[sp.csr_matrix, FloatArray]:
+        if self.coef is None or self.intercept is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted")
+        return self.coef, self.intercept
+
+
 def fit_logistic(
     design: sp.csr_matrix,
     y: IntArray,

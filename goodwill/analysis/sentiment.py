@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from goodwill.analysis.logistic import fit_logistic, softmax
+from goodwill.analysis.logistic import LinearWeights, fit_logistic, softmax
 from goodwill.analysis.text import (
     SPELLINGS,
     is_negator,
@@ -460,7 +460,7 @@ def _design(features: Features, dense_weight: float) -> sp.csr_matrix:
 
 
 @dataclass
-class SentimentModel:
+class SentimentModel(LinearWeights):
     """Multinomial logistic regression over hashed n-grams and lexicon features."""
 
     coef: sp.csr_matrix | None = None  # (3, N_FEATURES + len(DENSE_FEATURES))
@@ -504,11 +504,6 @@ class SentimentModel:
         self.coef = sp.csr_matrix(coef)
         self.intercept = intercept
         return self
-
-    def _fitted(self) -> tuple[sp.csr_matrix, FloatArray]:
-        if self.coef is None or self.intercept is None:
-            raise RuntimeError("SentimentModel is not fitted")
-        return self.coef, self.intercept
 
     def predict_proba_features(self, features: Features) -> FloatArray:
         coef, intercept = self._fitted()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,3 +64,10 @@ def test_softmax_rows_are_distributions_ordered_like_the_scores(
     z = x @ w.T + b
     clear = np.abs(z[:, 0] - z[:, 1]) > 1e-9
     assert np.array_equal((proba[:, 0] > proba[:, 1])[clear], (z[:, 0] > z[:, 1])[clear])
+
+
+def test_an_unfitted_model_names_itself() -> None:
+    from goodwill.analysis.learned import TopicModel
+
+    with pytest.raises(RuntimeError, match="TopicModel is not fitted"):
+        TopicModel()._fitted()
