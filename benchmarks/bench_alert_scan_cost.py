@@ -67,16 +67,15 @@ def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    demo_child.main(
-        argv,
-        one=_one,
-        run=run,
-        line=lambda row: (
-            f"{row['name']:<55} {row['ours']}{row['unit']}  spike scan {row['baseline']}"
-            f"{row['unit']}  ratio {row['ratio']}  ({row['note']})"
-        ),
+def _line(row: dict[str, Any]) -> str:
+    return (
+        f"{row['name']:<55} {row['ours']}{row['unit']}  spike scan {row['baseline']}"
+        f"{row['unit']}  ratio {row['ratio']}  ({row['note']})"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    demo_child.main(argv, one=_one, run=run, line=_line)
 
 
 if __name__ == "__main__":

@@ -142,15 +142,12 @@ def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def _line(row: dict[str, Any]) -> str:
+    return f"{row['name']:<55} {row['ours']!s:>8}{row.get('unit', '')}  {row['note']}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    demo_child.main(
-        argv,
-        one=_one,
-        run=run,
-        line=lambda row: (
-            f"{row['name']:<55} {row['ours']!s:>8}{row.get('unit', '')}  {row['note']}"
-        ),
-    )
+    demo_child.main(argv, one=_one, run=run, line=_line)
 
 
 if __name__ == "__main__":
