@@ -49,7 +49,7 @@ def redis_app(redis_url: str) -> Iterator[str]:
         kombu.pools.reset()  # producer pools are shared process-wide: close and forget them all
         for backend in {
             id(b): b
-            for b in (app._backend_cache, getattr(app._local, "backend", None))
+            for b in (app._backend_cache, getattr(app._local, "backend", None), *worker_backends)
             if b is not None
         }.values():
             consumer = getattr(backend, "result_consumer", None)
@@ -59,8 +59,13 @@ def redis_app(redis_url: str) -> Iterator[str]:
             if client is not None:
                 client.connection_pool.disconnect()
 
+    # The backend is per thread: the worker thread's own (with its Redis client) is kept here
+    # so that it is closed below rather than left for the garbage collector when it ends.
+    worker_backends: list[Any] = []
+
     def close_worker_connections(**_: Any) -> None:
         connections.close_all()  # runs in the worker thread: release its database connections
+        worker_backends.append(getattr(app._local, "backend", None))
 
     app.conf.update(
         broker_url=redis_url,
