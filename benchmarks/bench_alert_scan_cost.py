@@ -2,7 +2,9 @@
 
 In a child process with a fresh SQLite database (its own GOODWILL_HOME): build the demo
 world (seed 0 by default), then time ``scan_spikes`` (the baseline) and ``scan_emerging``
-catching up to the incident's first hour (about 65 days), then ten hourly scans of each.
+catching up to the incident's first hour (about 65 days), then ten calls an hour apart
+(each emerging call tests the hour's twelve 5-minute steps), then an hour of calls every
+5 minutes, as the periodic job makes them live (per hour: twelve calls).
 
     .venv/bin/python -m benchmarks.bench_alert_scan_cost [--demo-seed 0]
 """
@@ -42,6 +44,10 @@ def _one(seed: int) -> dict[str, float]:
         for hour in range(1, 11):
             scan(now=start + timedelta(hours=hour))
         out[f"{name}_hourly"] = (time.process_time() - c0) / 10
+        c0 = time.process_time()
+        for step in range(1, 13):
+            scan(now=start + timedelta(hours=10, minutes=5 * step))
+        out[f"{name}_live"] = time.process_time() - c0
     return out
 
 
@@ -51,7 +57,11 @@ def run(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     args, _ = parser.parse_known_args(list(argv or []))
     r = in_child("benchmarks.bench_alert_scan_cost", args.demo_seed, prefix="gw-scan-cost-")
     rows = []
-    for what, label in (("catch_up", "catch up ~65 days"), ("hourly", "one hourly scan")):
+    for what, label in (
+        ("catch_up", "catch up ~65 days"),
+        ("hourly", "one call an hour"),
+        ("live", "an hour of calls every 5 minutes"),
+    ):
         ours, base = r[f"emerging_{what}"], r[f"spikes_{what}"]
         rows.append(
             {

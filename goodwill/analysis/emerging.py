@@ -13,15 +13,26 @@ it, with a test instead of a ratio:
   Bigrams join neighbouring content words within one clause ("charged me twice" gives
   "charged twice"). A term is shown as its most common surface form in the messages that
   carry it, never as the stem ("charged twice", not "charg twice").
-* **Votes.** One vote per author per term per hour, so one person repeating a phrase is one
-  voice. The recent window (``window_hours``) counts *distinct* authors.
+* **Scans.** The test runs every ``step_minutes`` (5: the periodic job's cadence; 60 is the
+  hourly detector this replaced, exactly). The scan at ``T`` reads posts strictly before
+  ``T``: the recent window is ``[T - window_hours, T)``, sliding, not aligned to hours, and
+  the baseline the ``baseline_days`` before it.
+* **Votes.** One vote per author per term per clock hour, so one person repeating a phrase
+  is one voice. The recent window counts *distinct* authors.
 * **Test.** For each term, ``k`` recent authors and ``b`` baseline votes (the trailing
   ``baseline_days`` before the window), plus ``prior_votes`` pseudo-votes so a term never
   seen before counts as seen once. If nothing changed, each of the term's ``n = k + b +
   prior`` votes falls in the recent window with probability ``s = N_r / (N_r + N_b)``, the
   recent window's share of all author-hours; the p-value is the binomial tail
   ``P(Bin(n, s) >= k)`` (the exact conditional test for two Poisson rates). The volume of
-  the hour is in ``s``, so a busy morning does not make every word trend.
+  the hour is in ``s``, so a busy morning does not make every word trend. ``N_r`` and
+  ``N_b`` count the same unit as the baseline votes, (author, clock hour) with a message in
+  the interval, for the window and the baseline alike; a window that starts at 10:05 holds
+  the 10:00 hour's units whose last message is at or after 10:05, and the baseline its
+  units whose first message is before. A unit cut by the window's start so counts on both
+  sides (at most one hour's authors out of four weeks'); for hour-aligned windows the
+  counts are the hourly detector's. ``k`` counts distinct authors, never more than the
+  term's units in the window, so the test stays conservative.
 * **Multiple tests.** Every term seen in the baseline or the recent window is a
   hypothesis; a term alarms when ``p <= alpha / m`` (Bonferroni over those ``m`` terms) and
   at least ``min_authors`` distinct authors used it.
@@ -30,6 +41,17 @@ it, with a test instead of a ratio:
   group's authors names it, the others are its companions.
 
 Only messages before the scan time are read. Pure Python/NumPy; scipy for the tail.
+
+**Why scanning every 5 minutes does not cost 12 scans an hour.** Between two scans a
+term's window count ``k`` changes only when one of its authors' messages enters or leaves
+the window, so it is read, for all scans at once, off the intervals of scans each (term,
+author) is seen by; only the (term, scan) pairs with ``min_authors`` voices are scored
+(a term with fewer cannot alarm, whatever ``s``). A term whose ``k`` and ``b`` did not move
+can still alarm at the next scan when ``s`` falls (old author-hours leaving the window) or
+the family shrinks, so such pairs are scored too, not skipped: a binomial tail per pair,
+vectorised. Baseline votes, author-hours and the family size are binary searches and
+running sums over sorted votes, one pass for all scans. Results at a scan time do not
+depend on which other times are scanned in the same call.
 """
 
 from __future__ import annotations
@@ -55,11 +77,13 @@ __all__ = [
     "Terms",
     "same_story",
     "scan_emerging",
+    "scan_grid",
     "stem",
     "terms_many",
 ]
 
 HOUR = 3600
+HOUR_MS = HOUR * 1000
 
 # Function words of the other languages the product hears most (short lists: the words
 # that would otherwise trend with any burst of posts in that language).
@@ -93,6 +117,7 @@ class EmergingConfig:
     alpha: float = 0.01  # chance of one false phrase per scan, over all terms tested
     prior_votes: int = 1  # a never-seen term counts as seen once in the baseline
     min_baseline_hours: int = 24  # no test before this much history exists
+    step_minutes: int = 5  # scan every this often (the periodic job's cadence); 60: hourly
     group_overlap: float = 0.5  # terms sharing this share of the smaller's messages group
     bonferroni: bool = True  # False only to show what the correction saves (benchmarks)
 
@@ -105,6 +130,8 @@ class EmergingConfig:
             raise ValueError("alpha: expected a probability between 0 and 1")
         if self.prior_votes < 0 or self.min_baseline_hours < 0:
             raise ValueError("prior_votes and min_baseline_hours cannot be negative")
+        if not 1 <= self.step_minutes <= 60 or 60 % self.step_minutes:
+            raise ValueError("step_minutes: expected a divisor of 60 (5, 10, 15, 30, 60...)")
         if not 0 < self.group_overlap <= 1:
             raise ValueError("group_overlap: expected a share in (0, 1]")
 
@@ -242,15 +269,17 @@ def emerging_scores(
     recent_authors: npt.ArrayLike,
     baseline_votes: npt.ArrayLike,
     *,
-    recent_share: float,
+    recent_share: float | npt.ArrayLike,
     prior_votes: int = 1,
 ) -> npt.NDArray[np.float64]:
     """-log10 P(at least ``k`` of a term's ``k + b + prior`` votes fall in the recent window).
 
-    ``recent_share`` is the recent window's share of all author-hours (window and baseline).
+    ``recent_share`` is the recent window's share of all author-hours (window and baseline):
+    one for all terms, or one per term (each term's scan).
     More recent authors never lower the score; fewer baseline votes never lower it either.
     """
-    if not 0 < recent_share < 1:
+    share = np.asarray(recent_share, dtype=np.float64)
+    if not ((share > 0) & (share < 1)).all():
         raise ValueError("recent_share: expected a share strictly between 0 and 1")
     from scipy.stats import binom  # imported here: scipy.stats is heavy at start-up
 
@@ -258,28 +287,44 @@ def emerging_scores(
     b = np.asarray(baseline_votes, dtype=np.int64)
     if (k < 0).any() or (b < 0).any():
         raise ValueError("recent_authors and baseline_votes cannot be negative")
-    p = binom.sf(k - 1, k + b + prior_votes, recent_share)
+    p = binom.sf(k - 1, k + b + prior_votes, share)
     return np.asarray(-np.log10(np.clip(p, 1e-300, 1.0)), dtype=np.float64)
+
+
+def scan_grid(since: float, until: float, config: EmergingConfig | None = None) -> list[int]:
+    """The scan times in (``since``, ``until``]: every multiple of ``step_minutes`` (Unix s)."""
+    step = (config or EmergingConfig()).step_minutes * 60
+    first = int(since // step) * step + step
+    return list(range(first, int(until // step) * step + 1, step))
 
 
 def scan_emerging(
     posts: Sequence[Post],
     *,
-    scan_hours: Iterable[int],
+    scan_times: Iterable[int],
     config: EmergingConfig | None = None,
     history_start: float | None = None,
 ) -> list[tuple[int, list[EmergingPhrase]]]:
-    """The emerging phrases at each scan time (``scan_hours``: Unix hours, window ends).
+    """The emerging phrases at each scan time (``scan_times``: Unix seconds, window ends).
 
-    ``posts`` must cover ``baseline_days + window_hours`` before the first scan; only posts
-    before each scan time are used for it. ``history_start`` (Unix seconds) is when the data
-    begins (default: the first post); scans with less than ``min_baseline_hours`` of
-    history before their window are skipped.
+    The test at time ``T`` reads the posts strictly before ``T``: the window is
+    ``[T - window_hours, T)`` and the baseline the ``baseline_days`` before it, whatever the
+    other scan times are (:func:`scan_grid` gives the product's, every ``step_minutes``).
+    ``posts`` must cover the baseline and window of the first scan. ``history_start`` (Unix
+    seconds) is when the data begins (default: the first post); scans with less than
+    ``min_baseline_hours`` of history before their window are skipped.
+
+    Computed for all scans at once, not scan by scan: a term's window count changes only
+    when one of its votes enters or leaves the window, so each (term, author) contributes
+    a few intervals of scans (:func:`_covering`) and the terms with ``min_authors`` voices
+    are read off their sums; baseline votes and author-hours are counted by binary search
+    (:class:`_Units`). The cost grows with the posts and with the (term, scan) pairs that
+    have ``min_authors`` voices, not with one pass over the data per scan.
     """
     cfg = config or EmergingConfig()
-    scans = sorted(set(scan_hours))
-    if not posts or not scans:
-        return [(h, []) for h in scans]
+    times = np.unique(np.fromiter((int(t) for t in scan_times), dtype=np.int64))
+    if not posts or times.size == 0:
+        return [(int(t), []) for t in times]
     vocabulary: dict[str, int] = {}
     vote_term: list[int] = []
     vote_post: list[int] = []
@@ -288,107 +333,210 @@ def scan_emerging(
             vote_term.append(vocabulary.setdefault(term, len(vocabulary)))
             vote_post.append(index)
     names = list(vocabulary)
-    post_hour = np.array([int(p.at // HOUR) for p in posts], dtype=np.int64)
+    post_ms = np.floor(np.array([p.at for p in posts], dtype=np.float64) * 1000).astype(np.int64)
     post_author = np.array([p.author for p in posts], dtype=np.int64)
-    # Every vote, by hour (the recent window's messages are read from these).
     v_post = np.array(vote_post, dtype=np.int64)
     v_term = np.array(vote_term, dtype=np.int64)
-    order = np.argsort(post_hour[v_post], kind="stable")
-    v_post, v_term = v_post[order], v_term[order]
-    v_hour, v_author = post_hour[v_post], post_author[v_post]
-    # One vote per (term, hour, author), sorted by term then hour under one integer key:
-    # baseline counts and the family size are binary searches on it.
-    h0 = int(post_hour.min())
-    span = int(post_hour.max()) - h0 + 2
-    by_term = np.lexsort((v_author, v_hour, v_term))
-    t_s, h_s, a_s = v_term[by_term], v_hour[by_term], v_author[by_term]
-    first = np.ones(t_s.size, dtype=bool)
-    first[1:] = (np.diff(t_s) != 0) | (np.diff(h_s) != 0) | (np.diff(a_s) != 0)
-    key = t_s[first] * span + (h_s[first] - h0)
-    # Author-hours per hour (cumulative), for the recent window's share.
-    pairs = np.unique(post_hour * (int(post_author.max()) + 1) + post_author)
-    ah_hours, ah_counts = np.unique(pairs // (int(post_author.max()) + 1), return_counts=True)
-    ah_cum = np.concatenate([[0], np.cumsum(ah_counts)])
-    first_start = int(post_hour.min()) if history_start is None else int(history_start // HOUR)
-    first_start = min(first_start, int(post_hour.min()))
+    v_ms, v_author = post_ms[v_post], post_author[v_post]
+    # Every vote by time: a window's messages are a slice of these.
+    by_time = np.argsort(v_ms, kind="stable")
+    t_ms, t_term, t_author, t_post = (
+        v_ms[by_time],
+        v_term[by_time],
+        v_author[by_time],
+        v_post[by_time],
+    )
 
-    def offset(hour: int) -> int:
-        return int(np.clip(hour - h0, 0, span - 1))
+    scan_ms = times * 1000
+    w_ms = cfg.window_hours * HOUR_MS
+    base_ms = cfg.baseline_days * 24 * HOUR_MS
+    start_ms = scan_ms - w_ms
+    first_hour = int(post_ms.min() // HOUR_MS)
+    if history_start is not None:
+        first_hour = min(first_hour, int(history_start // HOUR))
+    warm = start_ms - first_hour * HOUR_MS >= cfg.min_baseline_hours * HOUR_MS
 
-    def author_hours(since: int, until: int) -> int:
-        a, b = np.searchsorted(ah_hours, [since, until])
-        return int(ah_cum[b] - ah_cum[a])
+    # Author-hours in the window and the baseline (the share s), and each term's baseline
+    # votes: one unit per (author, clock hour), (term, author, clock hour) with a message in
+    # the interval.
+    people = _Units(np.zeros_like(post_ms), post_author, post_ms)
+    n_recent = people.count(np.zeros_like(scan_ms), start_ms, scan_ms)
+    n_base = people.count(np.zeros_like(scan_ms), start_ms - base_ms, start_ms)
+    votes = _Units(v_term, v_author, v_ms)
+    valid = warm & (n_recent > 0) & (n_base > 0)
 
-    def baseline_votes(terms: npt.NDArray[np.int64], since: int, until: int) -> Any:
-        lo = np.searchsorted(key, terms * span + offset(since))
-        return np.searchsorted(key, terms * span + offset(until)) - lo
-
-    def family(since: int, until: int) -> int:
-        """Terms with a vote in [since, until)."""
-        return int(
-            np.count_nonzero(baseline_votes(np.arange(len(names), dtype=np.int64), since, until))
-        )
-
-    w = cfg.window_hours
-    base = cfg.baseline_days * 24
-
-    out: list[tuple[int, list[EmergingPhrase]]] = []
-    for end in scans:
-        start = end - w
-        base_start = start - base
-        if start - first_start < cfg.min_baseline_hours:
-            out.append((end, []))
-            continue
-        n_recent = author_hours(start, end)
-        n_base = author_hours(max(base_start, first_start), start)
-        if n_recent == 0 or n_base == 0:
-            out.append((end, []))
-            continue
-        a, b = np.searchsorted(v_hour, [start, end])
-        r_term, r_author, r_post = v_term[a:b], v_author[a:b], v_post[a:b]
-        said = np.unique(r_term * (int(post_author.max()) + 1) + r_author)
-        cand_terms, k = np.unique(said // (int(post_author.max()) + 1), return_counts=True)
-        keep = k >= cfg.min_authors
-        cand_terms, k = cand_terms[keep], k[keep]
-        if cand_terms.size == 0:
-            out.append((end, []))
-            continue
-        b_votes = baseline_votes(cand_terms, base_start, start)
-        share = n_recent / (n_recent + n_base)
-        scores = emerging_scores(k, b_votes, recent_share=share, prior_votes=cfg.prior_votes)
-        # Bonferroni over every term heard in the window or its baseline (m >= 1, so no
-        # term below -log10(alpha) can pass and the count is skipped).
-        if scores.max() < -math.log10(cfg.alpha):
-            out.append((end, []))
-            continue
-        m = max(family(base_start, end), 1) if cfg.bonferroni else 1
-        threshold = -math.log10(cfg.alpha / m)
-        hits = np.flatnonzero(scores >= threshold)
-        if hits.size == 0:
-            out.append((end, []))
-            continue
+    # (term, scan) pairs with at least min_authors distinct authors in the window.
+    c_term, c_scan, k = _voiced(v_term, v_author, v_ms, scan_ms, w_ms, cfg.min_authors)
+    keep = valid[c_scan]
+    c_term, c_scan, k = c_term[keep], c_scan[keep], k[keep]
+    out: list[tuple[int, list[EmergingPhrase]]] = [(int(t), []) for t in times]
+    if c_term.size == 0:
+        return out
+    b_votes = votes.count(c_term, start_ms[c_scan] - base_ms, start_ms[c_scan])
+    share = n_recent / np.maximum(n_recent + n_base, 1)
+    scores = emerging_scores(k, b_votes, recent_share=share[c_scan], prior_votes=cfg.prior_votes)
+    # Bonferroni over every term heard in the window or its baseline at that scan.
+    if cfg.bonferroni:
+        m = _heard(v_term, v_ms, scan_ms, w_ms + base_ms)
+        thresholds = -np.log10(cfg.alpha / np.maximum(m, 1))
+    else:
+        thresholds = np.full(times.size, -math.log10(cfg.alpha))
+    hit = scores >= thresholds[c_scan]
+    for j in np.unique(c_scan[hit]).tolist():
+        rows = np.flatnonzero(hit & (c_scan == j))
+        lo, hi = np.searchsorted(t_ms, [start_ms[j], scan_ms[j]])
+        r_term, r_author, r_post = t_term[lo:hi], t_author[lo:hi], t_post[lo:hi]
         found: list[_Hit] = []
-        for i in hits.tolist():
-            t = int(cand_terms[i])
+        for i in rows.tolist():
+            t = int(c_term[i])
             sel = r_term == t
             found.append(
                 _Hit(
                     term=names[t],
                     authors=int(k[i]),
                     baseline=int(b_votes[i]),
-                    expected=float((b_votes[i] + cfg.prior_votes) * n_recent / n_base),
+                    expected=float((b_votes[i] + cfg.prior_votes) * n_recent[j] / n_base[j]),
                     score=float(scores[i]),
                     posts=frozenset(r_post[sel].tolist()),
                     author_ids=frozenset(r_author[sel].tolist()),
                 )
             )
         phrases = [
-            _phrase(group, posts, threshold, start, end)
+            _phrase(
+                group, posts, float(thresholds[j]), int(start_ms[j]) / 1000, int(scan_ms[j]) / 1000
+            )
             for group in _group(found, cfg.group_overlap)
         ]
         phrases.sort(key=lambda p: (-p.score, p.phrase))
-        out.append((end, phrases))
+        out[j] = (int(times[j]), phrases)
     return out
+
+
+class _Units:
+    """Units of one vote per (group, author, clock hour), counted over time intervals.
+
+    A unit counts in ``[lo, hi)`` when one of its messages falls there: for an interval not
+    aligned to hours, a unit in the clock hour cut by ``lo`` counts if its last message is
+    at or after ``lo``, and one in the hour cut by ``hi`` if its first message is before
+    ``hi``. For hour-aligned intervals this is the count of (author, hour) votes in those
+    hours, as the hourly scan had it. Intervals must be at least an hour long.
+    """
+
+    def __init__(
+        self,
+        group: npt.NDArray[np.int64],
+        author: npt.NDArray[np.int64],
+        ms: npt.NDArray[np.int64],
+    ) -> None:
+        order = np.lexsort((ms, author, group))
+        g, a, t = group[order], author[order], ms[order]
+        hour = t // HOUR_MS
+        new = np.ones(t.size, dtype=bool)
+        new[1:] = (np.diff(g) != 0) | (np.diff(a) != 0) | (np.diff(hour) != 0)
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], t.size) - 1
+        self.t0 = int(t.min())
+        self.span = int(t.max()) - self.t0 + 2
+        if (int(g.max()) + 1) * self.span >= 2**62:
+            raise ValueError("scan_emerging: too many terms over too long a history for one call")
+        unit_group = g[starts]
+        self.first = np.sort(unit_group * self.span + (t[starts] - self.t0))
+        self.last = np.sort(unit_group * self.span + (t[ends] - self.t0))
+
+    def _key(self, group: npt.NDArray[np.int64], at: npt.NDArray[np.int64]) -> Any:
+        return group * self.span + np.clip(at - self.t0, 0, self.span - 1)
+
+    def count(
+        self, group: npt.NDArray[np.int64], lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """Units of ``group[i]`` with a message in ``[lo[i], hi[i])`` (milliseconds)."""
+        cut = -(-lo // HOUR_MS) * HOUR_MS  # the first hour boundary at or after lo
+        whole = np.searchsorted(self.first, self._key(group, hi)) - np.searchsorted(
+            self.first, self._key(group, cut)
+        )
+        edge = np.searchsorted(self.last, self._key(group, cut)) - np.searchsorted(
+            self.last, self._key(group, lo)
+        )
+        return np.asarray(whole + edge, dtype=np.int64)
+
+
+def _covering(
+    group: npt.NDArray[np.int64],
+    ms: npt.NDArray[np.int64],
+    scan_ms: npt.NDArray[np.int64],
+    reach_ms: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The scans each group's votes are seen by, as disjoint index intervals per group.
+
+    A vote at ``t`` is seen by the scans at ``T`` with ``T - reach <= t < T``: indices
+    ``[searchsorted(T, t, right), searchsorted(T, t + reach, right))``. Votes are sorted by
+    (group, time), so within a group both ends only grow and overlapping intervals merge.
+    Returns (group, first index, end index) of each merged, non-empty interval.
+    """
+    order = np.lexsort((ms, group))
+    g, t = group[order], ms[order]
+    i0 = np.searchsorted(scan_ms, t, side="right")
+    i1 = np.searchsorted(scan_ms, t + reach_ms, side="right")
+    new = np.ones(t.size, dtype=bool)
+    new[1:] = (g[1:] != g[:-1]) | (i0[1:] > i1[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], t.size) - 1
+    lo, hi = i0[starts], i1[ends]
+    keep = hi > lo
+    return g[starts][keep], lo[keep], hi[keep]
+
+
+def _voiced(
+    term: npt.NDArray[np.int64],
+    author: npt.NDArray[np.int64],
+    ms: npt.NDArray[np.int64],
+    scan_ms: npt.NDArray[np.int64],
+    window_ms: int,
+    min_authors: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(term, scan index, distinct authors) for every scan whose window holds at least
+    ``min_authors`` distinct authors of the term.
+
+    Each (term, author) is seen by disjoint intervals of scans (:func:`_covering`); a
+    term's author count changes only at their ends, so it is a running sum of +1/-1 at
+    those ends, constant between them.
+    """
+    n = scan_ms.size + 1
+    _, pair = np.unique(term * (int(author.max()) + 1) + author, return_inverse=True)
+    pair = pair.astype(np.int64).ravel()
+    term_of = np.empty(int(pair.max()) + 1, dtype=np.int64)
+    term_of[pair] = term
+    pairs, lo, hi = _covering(pair, ms, scan_ms, window_ms)
+    g = term_of[pairs]
+    keys = np.concatenate([g * n + lo, g * n + hi])
+    steps = np.concatenate([np.ones(lo.size, np.int64), -np.ones(hi.size, np.int64)])
+    at, inverse = np.unique(keys, return_inverse=True)
+    level = np.cumsum(np.bincount(inverse, weights=steps, minlength=at.size).astype(np.int64))
+    # A term's level is back to 0 at its last key, so a voiced key is never a term's last.
+    voiced = np.flatnonzero(level >= min_authors)
+    first, last = at[voiced] % n, at[voiced + 1] % n
+    lengths = last - first
+    total = int(lengths.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return (
+        np.repeat(at[voiced] // n, lengths),
+        np.repeat(first, lengths) + offsets,
+        np.repeat(level[voiced], lengths),
+    )
+
+
+def _heard(
+    term: npt.NDArray[np.int64],
+    ms: npt.NDArray[np.int64],
+    scan_ms: npt.NDArray[np.int64],
+    reach_ms: int,
+) -> npt.NDArray[np.int64]:
+    """Per scan, the terms with a vote in the ``reach_ms`` before it (the family size)."""
+    _, lo, hi = _covering(term, ms, scan_ms, reach_ms)
+    change = np.zeros(scan_ms.size + 1, dtype=np.int64)
+    np.add.at(change, lo, 1)
+    np.add.at(change, hi, -1)
+    return np.cumsum(change)[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,7 +572,7 @@ def _group(hits: list[_Hit], overlap: float) -> list[list[_Hit]]:
 
 
 def _phrase(
-    group: list[_Hit], posts: Sequence[Post], threshold: float, start: int, end: int
+    group: list[_Hit], posts: Sequence[Post], threshold: float, start: float, end: float
 ) -> EmergingPhrase:
     most = max(h.authors for h in group)
     single = {h.term: h.score for h in group if " " not in h.term}
@@ -457,8 +605,8 @@ def _phrase(
         baseline_votes=name.baseline,
         score=max(h.score for h in group),
         threshold=threshold,
-        window_start=float(start * HOUR),
-        window_end=float(end * HOUR),
+        window_start=start,
+        window_end=end,
         message_ids=tuple(posts[i].id for i in ordered),
     )
 

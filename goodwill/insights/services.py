@@ -36,6 +36,7 @@ from goodwill.analysis.emerging import (
     EmergingPhrase,
     Post,
     same_story,
+    scan_grid,
     terms_many,
 )
 from goodwill.analysis.emerging import scan_emerging as find_emerging
@@ -404,9 +405,10 @@ class _Drivers:
 
 EMERGING_EVENT = "phrase.emerging"
 # The analysis defaults, chosen on principle (README-alerts.md): a 3-hour window, 28 days of
-# baseline, 3 distinct authors, alpha 0.01 per scan over all terms heard (Bonferroni).
+# baseline, 3 distinct authors, alpha 0.01 per scan over all terms heard (Bonferroni), a
+# scan every 5 minutes (the periodic job's cadence).
 EMERGING_CONFIG = EmergingConfig()
-EMERGING_CHUNK = timedelta(days=7)  # scan hours handled in one transaction
+EMERGING_CHUNK = timedelta(days=7)  # scan times handled in one transaction
 EMERGING_MERGE = timedelta(hours=24)  # a phrase back within this of its alert's end extends it
 MAX_PHRASE_DRIVERS = 200  # message ids kept per emerging alert
 _TERMS_CACHE: dict[int, tuple[str, tuple[str, ...]]] = {}  # message id -> (text, terms)
@@ -415,8 +417,9 @@ _TERMS_CACHE_MAX = 400_000
 
 @dataclass(slots=True)
 class EmergingResult:
-    hours: int = 0  # scan hours evaluated
-    phrases: int = 0  # emerging phrases found (one per phrase and scan hour)
+    scans: int = 0  # scan times evaluated (one every config.step_minutes)
+    hours: float = 0.0  # hours of history those scans covered
+    phrases: int = 0  # emerging phrases found (one per phrase and scan time)
     opened: list[int] = field(default_factory=list)  # ids of the alerts opened
     extended: int = 0
     processed_until: datetime | None = None
@@ -444,11 +447,13 @@ def scan_emerging(
     config: EmergingConfig | None = None,
     lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> EmergingResult:
-    """Look for emerging phrases at the end of every hour that closed since the last scan.
+    """Look for emerging phrases at every step (``config.step_minutes``, 5 by default) up
+    to ``now`` floored to the step, since the last scan.
 
-    Each hour's test reads only messages before that hour's end. Idempotent: a second run
-    at the same ``now`` finds nothing new. A week of hours is handled per transaction, so
-    an interrupted catch-up resumes where it stopped.
+    Each scan reads only messages before its time, so a catch-up in one call and a call at
+    every step find the same phrases in the same order. Idempotent: a second run at the
+    same ``now`` finds nothing new. A week of scans is handled per transaction, so an
+    interrupted catch-up resumes where it stopped.
     """
     now = now or timezone.now()
     result = EmergingResult()
@@ -469,11 +474,12 @@ def _emerging_window(
 ) -> bool:
     with transaction.atomic():
         watch, _ = EmergingWatch.objects.select_for_update().get_or_create(name=name)
-        end = _floor(now, 3600)
+        step = config.step_minutes * 60
+        end = _floor(now, step)
         first = listening_selectors.first_customer_message_at()
         if first is None:
             return False
-        start = watch.processed_until or max(_floor(first, 3600), _floor(end - lookback, 3600))
+        start = watch.processed_until or max(_floor(first, step), _floor(end - lookback, step))
         if start >= end:
             return False
         stop = min(end, start + EMERGING_CHUNK)
@@ -483,17 +489,17 @@ def _emerging_window(
             Post(pk, at.timestamp(), author or 0, terms)
             for (pk, at, author, _), terms in zip(rows, _terms(rows), strict=True)
         ]
-        first_hour = int(start.timestamp()) // 3600 + 1
-        scans = range(first_hour, int(stop.timestamp()) // 3600 + 1)
+        scans = scan_grid(start.timestamp(), stop.timestamp(), config)
         found = find_emerging(
-            posts, scan_hours=scans, config=config, history_start=first.timestamp()
+            posts, scan_times=scans, config=config, history_start=first.timestamp()
         )
         for _, phrases in found:
             for phrase in phrases:
                 _record_phrase(phrase, result)
         watch.processed_until = stop
         watch.save()
-        result.hours += len(scans)
+        result.scans += len(scans)
+        result.hours += (stop - start) / timedelta(hours=1)
         result.processed_until = stop
         return True
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,11 +14,16 @@ from hypothesis import strategies as st
 from goodwill.analysis.emerging import (
     LANGUAGES,
     EmergingConfig,
+    EmergingPhrase,
     Post,
     Terms,
+    _group,
+    _Hit,
+    _phrase,
     emerging_scores,
     same_story,
     scan_emerging,
+    scan_grid,
     stem,
     terms_many,
 )
@@ -113,7 +120,9 @@ def test_a_term_and_its_inflections_count_as_one_term_per_author(
         Post(id=10**7 + i, at=(DAYS * 24 - 2) * HOUR + 60 * i, author=1000 + authors[i], terms=t)
         for i, t in enumerate(terms)
     ]
-    found = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))[DAYS * 24]
+    found = _by_hour(scan_emerging(_with(posts, burst), scan_times=[DAYS * 24 * HOUR], config=CFG))[
+        DAYS * 24
+    ]
     distinct = len(set(authors[:n]))
     if distinct < CFG.min_authors:
         assert found == []
@@ -131,9 +140,9 @@ def test_a_phrase_is_shown_in_its_most_common_surface_form() -> None:
         Post(id=10**7 + i, at=(DAYS * 24 - 2) * HOUR + 60 * i, author=2000 + i, terms=t)
         for i, t in enumerate(terms_many(texts))
     ]
-    (phrase,) = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))[
-        DAYS * 24
-    ]
+    (phrase,) = _by_hour(
+        scan_emerging(_with(posts, burst), scan_times=[DAYS * 24 * HOUR], config=CFG)
+    )[DAYS * 24]
     assert phrase.phrase == "charged twice"
     assert phrase.authors == 4
     assert "charg" not in " ".join(phrase.terms).replace("charged", "").replace("charging", "")
@@ -215,6 +224,14 @@ def _chatter(rng: random.Random, hours: int, per_hour: int, start: int = 0) -> l
     return posts
 
 
+def _times(hours: Iterable[int]) -> list[int]:
+    return [h * HOUR for h in hours]
+
+
+def _by_hour(found: list[tuple[int, list[EmergingPhrase]]]) -> dict[int, list[EmergingPhrase]]:
+    return {t // HOUR: phrases for t, phrases in found}
+
+
 def _with(posts: list[Post], extra: list[Post]) -> list[Post]:
     return sorted([*posts, *extra], key=lambda p: p.at)
 
@@ -236,15 +253,17 @@ def test_ordinary_chatter_alarms_at_most_at_the_nominal_rate() -> None:
     # alpha bounds the chance of a false phrase per scan (over all terms tested): with 5-word
     # posts over 30 words, some of the ~900 bigrams are rare by chance and then recur.
     posts = _chatter(random.Random(1), DAYS * 24, 4)
-    found = scan_emerging(posts, scan_hours=range(24 * 2, DAYS * 24), config=CFG)
-    alarms = sum(1 for _, phrases in found if phrases)
-    assert alarms <= CFG.alpha * len(found)
+    for cfg in (CFG, replace(CFG, step_minutes=60)):  # every 5 minutes, and every hour
+        grid = scan_grid(24 * 2 * HOUR, DAYS * 24 * HOUR, cfg)
+        found = scan_emerging(posts, scan_times=grid, config=cfg)
+        alarms = sum(1 for _, phrases in found if phrases)
+        assert alarms <= cfg.alpha * len(found)
 
 
 def test_a_new_phrase_from_three_people_alarms_once_grouped_with_its_words() -> None:
     posts = _chatter(random.Random(2), DAYS * 24, 4)
     burst = _burst(DAYS * 24 - 3, [1001, 1002, 1003], "you charged me twice for one ticket")
-    found = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))
+    found = _by_hour(scan_emerging(_with(posts, burst), scan_times=[DAYS * 24 * HOUR], config=CFG))
     (phrase,) = found[DAYS * 24]
     assert phrase.phrase == "charged twice"
     assert {"charged", "twice"} <= set(phrase.terms)
@@ -256,7 +275,7 @@ def test_a_new_phrase_from_three_people_alarms_once_grouped_with_its_words() -> 
 def test_one_person_repeating_a_phrase_is_one_voice() -> None:
     posts = _chatter(random.Random(3), DAYS * 24, 4)
     burst = _burst(DAYS * 24 - 3, [1001] * 6, "you charged me twice for one ticket")
-    found = dict(scan_emerging(_with(posts, burst), scan_hours=[DAYS * 24], config=CFG))
+    found = _by_hour(scan_emerging(_with(posts, burst), scan_times=[DAYS * 24 * HOUR], config=CFG))
     assert found[DAYS * 24] == []
 
 
@@ -269,7 +288,9 @@ def test_a_phrase_common_in_the_baseline_does_not_alarm() -> None:
         for p in _burst(h, [rng.randrange(1, 400)], "charged twice again", first_id=h * 10**4)
     ]
     burst = _burst(DAYS * 24 - 3, [1001, 1002, 1003], "charged twice again")
-    found = dict(scan_emerging(_with(posts, [*usual, *burst]), scan_hours=[DAYS * 24], config=CFG))
+    found = _by_hour(
+        scan_emerging(_with(posts, [*usual, *burst]), scan_times=[DAYS * 24 * HOUR], config=CFG)
+    )
     assert found[DAYS * 24] == []
 
 
@@ -278,8 +299,8 @@ def test_the_scan_only_reads_messages_before_its_time() -> None:
     burst = _burst(DAYS * 24 - 1, [1001, 1002, 1003], "charged me twice")
     both = _with(posts, burst)
     hours = range(DAYS * 24 - 6, DAYS * 24 + 1)
-    scans = dict(scan_emerging(both, scan_hours=hours, config=CFG))
-    alone = dict(scan_emerging(posts, scan_hours=hours, config=CFG))
+    scans = _by_hour(scan_emerging(both, scan_times=_times(hours), config=CFG))
+    alone = _by_hour(scan_emerging(posts, scan_times=_times(hours), config=CFG))
     for h in hours:
         if h < DAYS * 24:
             assert scans[h] == alone[h]
@@ -289,7 +310,7 @@ def test_the_scan_only_reads_messages_before_its_time() -> None:
 def test_no_test_before_the_warm_up() -> None:
     burst = _burst(2, [1, 2, 3, 4, 5], "charged me twice")
     posts = _with(_chatter(random.Random(6), 6, 8), burst)
-    found = scan_emerging(posts, scan_hours=range(1, 7), config=CFG)
+    found = scan_emerging(posts, scan_times=_times(range(1, 7)), config=CFG)
     assert all(not phrases for _, phrases in found)
 
 
@@ -298,3 +319,171 @@ def test_same_story_by_a_shared_term_or_mostly_the_same_messages() -> None:
     assert same_story(["double charged"], [1, 2, 9], alert_terms=["twice"], alert_ids=[1, 2, 3])
     assert not same_story(["double charged"], [1, 8, 9], alert_terms=["twice"], alert_ids=[1, 2])
     assert not same_story([], [], alert_terms=["twice"], alert_ids=[1])
+
+
+# ----------------------------------------------------------------------------- sub-hour scans
+
+
+def _reference(
+    posts: list[Post], at: int, cfg: EmergingConfig, *, hours: bool = False
+) -> list[EmergingPhrase]:
+    """The scan at ``at`` (Unix seconds) computed directly from its definition, post by post.
+
+    ``hours=True`` is the hourly detector as it was before sub-hour scans: the window is the
+    ``window_hours`` clock hours before ``at`` (an hour boundary) and every count is read
+    from posts by their hour, ``int(at // 3600)``.
+    """
+    w, base = cfg.window_hours * HOUR, cfg.baseline_days * 24 * HOUR
+    start = at - w
+
+    def within(p: Post, lo: float, hi: float) -> bool:
+        if hours:
+            return lo // HOUR <= p.at // HOUR < hi // HOUR
+        return lo <= p.at < hi
+
+    first_hour = min(p.at for p in posts) // HOUR
+    if start - first_hour * HOUR < cfg.min_baseline_hours * HOUR:
+        return []
+    recent = [p for p in posts if within(p, start, at)]
+    baseline = [p for p in posts if within(p, start - base, start)]
+    n_recent = len({(p.author, p.at // HOUR) for p in recent})
+    n_base = len({(p.author, p.at // HOUR) for p in baseline})
+    if not n_recent or not n_base:
+        return []
+    heard = {t for p in [*recent, *baseline] for t in p.terms}
+    authors: dict[str, set[int]] = {}
+    for p in recent:
+        for t in p.terms:
+            authors.setdefault(t, set()).add(p.author)
+    terms = sorted(t for t, a in authors.items() if len(a) >= cfg.min_authors)
+    if not terms:
+        return []
+    votes = [len({(p.author, p.at // HOUR) for p in baseline if t in p.terms}) for t in terms]
+    k = [len(authors[t]) for t in terms]
+    share = n_recent / (n_recent + n_base)
+    scores = emerging_scores(k, votes, recent_share=share, prior_votes=cfg.prior_votes)
+    m = len(heard) if cfg.bonferroni else 1
+    threshold = -np.log10(cfg.alpha / m)
+    index = {id(p): i for i, p in enumerate(posts)}
+    hits = [
+        _Hit(
+            term=t,
+            authors=k[i],
+            baseline=votes[i],
+            expected=float((votes[i] + cfg.prior_votes) * n_recent / n_base),
+            score=float(scores[i]),
+            posts=frozenset(index[id(p)] for p in recent if t in p.terms),
+            author_ids=frozenset(p.author for p in recent if t in p.terms),
+        )
+        for i, t in enumerate(terms)
+        if scores[i] >= threshold
+    ]
+    window = (start // HOUR * HOUR, at // HOUR * HOUR) if hours else (start, at)
+    phrases = [
+        _phrase(g, posts, float(threshold), float(window[0]), float(window[1]))
+        for g in _group(hits, cfg.group_overlap)
+    ]
+    return sorted(phrases, key=lambda p: (-p.score, p.phrase))
+
+
+SMALL = EmergingConfig(
+    window_hours=2, baseline_days=1, min_authors=2, alpha=0.2, min_baseline_hours=6
+)
+VOCABULARY = ["refund", "twice", "charged twice", "app", "late", "bag", "bag lost"]
+
+
+@st.composite
+def small_histories(draw: st.DrawFn) -> tuple[list[Post], list[int]]:
+    """A day and a half of posts over a few terms and authors, and scan times at any second
+    (aligned or not), some inside the last hours where bursts are drawn."""
+    n = draw(st.integers(20, 120))
+    span = 36 * HOUR
+    posts = []
+    for i in range(n):
+        at = (
+            draw(st.floats(0, span - 1, allow_nan=False))
+            if i % 3
+            else draw(
+                st.sampled_from([k * 1800.0 for k in range(72)])  # also exactly on boundaries
+            )
+        )
+        terms = draw(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=3, unique=True))
+        posts.append(Post(id=i, at=at, author=draw(st.integers(1, 8)), terms=tuple(terms)))
+    posts.sort(key=lambda p: (p.at, p.id))
+    times = draw(
+        st.lists(
+            st.one_of(
+                st.integers(30 * HOUR, span + HOUR), st.integers(60, 74).map(lambda h: h * 1800)
+            ),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    return posts, times
+
+
+@given(small_histories(), st.sampled_from([1, 2, 3]), st.booleans())
+@settings(max_examples=120, deadline=None)
+def test_every_scan_is_its_definition_whatever_the_other_scans(
+    history: tuple[list[Post], list[int]], window: int, bonferroni: bool
+) -> None:
+    # Counted from the definition, post by post (window [T - w, T), baseline before it, one
+    # vote per author and clock hour with a message in the interval), and by one call over
+    # all scan times, and by one call per scan time: the same phrases.
+    posts, times = history
+    cfg = replace(SMALL, window_hours=window, bonferroni=bonferroni)
+    together = scan_emerging(posts, scan_times=times, config=cfg)
+    assert [t for t, _ in together] == sorted(set(times))
+    for at, phrases in together:
+        assert phrases == _reference(posts, at, cfg)
+        assert scan_emerging(posts, scan_times=[at], config=cfg) == [(at, phrases)]
+
+
+def test_hourly_steps_are_the_hourly_detector_as_it_was() -> None:
+    # step_minutes = 60 reproduces the detector that scanned at the end of every hour: on
+    # chatter with planted bursts at every minute of an hour, each hourly scan equals the
+    # hour-bucket definition, and the grid is the hours.
+    rng = random.Random(11)
+    posts = _chatter(rng, DAYS * 24, 4)
+    bursts = [
+        p
+        for i, hour in enumerate(range(DAYS * 24 - 30, DAYS * 24, 5))
+        for p in _burst(
+            hour, [3000 + 10 * i + j for j in range(3 + i % 3)], "charged me twice", 10**7 * (i + 1)
+        )
+    ]
+    posts = _with(posts, bursts)
+    hourly = replace(CFG, step_minutes=60)
+    grid = scan_grid((DAYS * 24 - 32) * HOUR + 1, DAYS * 24 * HOUR, hourly)
+    assert grid == _times(range(DAYS * 24 - 31, DAYS * 24 + 1))
+    found = scan_emerging(posts, scan_times=grid, config=hourly)
+    assert sum(1 for _, phrases in found if phrases) >= 6
+    for at, phrases in found:
+        assert phrases == _reference(posts, at, hourly, hours=True)
+
+
+def test_five_minute_scans_hear_a_phrase_as_its_third_voice_arrives() -> None:
+    # Voices at 10:05, 10:20 and 10:35: the hourly scan hears them at 11:00, the 5-minute
+    # one at 10:40, the first scan whose window holds all three.
+    base = DAYS * 24 - 4
+    posts = _with(
+        _chatter(random.Random(12), DAYS * 24, 4),
+        [
+            Post(id=10**7 + i, at=base * HOUR + 300 + 900 * i, author=5000 + i, terms=t)
+            for i, t in enumerate(terms_many(["they charged me twice"] * 3))
+        ],
+    )
+    grid = scan_grid((base - 1) * HOUR, (base + 2) * HOUR, CFG)
+    assert grid[1] - grid[0] == 300
+    first = next(at for at, phrases in scan_emerging(posts, scan_times=grid, config=CFG) if phrases)
+    assert first == base * HOUR + 40 * 60
+    hourly = replace(CFG, step_minutes=60)
+    grid = scan_grid((base - 1) * HOUR, (base + 2) * HOUR, hourly)
+    found = scan_emerging(posts, scan_times=grid, config=hourly)
+    assert next(at for at, phrases in found if phrases) == (base + 1) * HOUR
+
+
+def test_the_step_divides_the_hour() -> None:
+    with pytest.raises(ValueError, match="step_minutes"):
+        EmergingConfig(step_minutes=7)
+    assert scan_grid(0, 3600, EmergingConfig(step_minutes=15)) == [900, 1800, 2700, 3600]

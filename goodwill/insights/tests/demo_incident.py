@@ -1,9 +1,11 @@
 """Replay the demo world's planted incident through the spike watch, as it would run live.
 
 The demo is stored through the real services, then ``scan_spikes`` and ``scan_emerging``
-run once to catch up to the hour the incident starts, and once per hour after that (each
-run sees only what has happened by then). A detector "fires" at the first scan that opens
-an alert whose driving messages include an incident message. Emerging-phrase alerts opened
+run once to catch up to the hour the incident starts, and every 5 minutes after that, as
+the periodic job runs them live (each run sees only what has happened by then; a volume
+spike can only fire when an hour closes, an emerging phrase at any step). A detector
+"fires" at the first scan that opens an alert whose driving messages include an incident
+message. Emerging-phrase alerts opened
 before the incident are false alarms (the demo plants nothing else that bursts).
 Used by test_spike_watch_demo.py and benchmarks/bench_alerts.py.
 """
@@ -24,6 +26,7 @@ from goodwill.insights.models import Alert
 from goodwill.listening.models import Message
 
 HOUR = timedelta(hours=1)
+STEP = timedelta(minutes=5)  # the periodic job's cadence (insights.tasks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,7 @@ def replay_incident(
     phrase = ""
     precision = 0.0
     while now <= peak and (fired_at is None or emerging_at is None):
-        now += HOUR
+        now += STEP
         opened: list[int] = []
         if fired_at is None:
             opened += services.scan_spikes(now=now, config=config).opened

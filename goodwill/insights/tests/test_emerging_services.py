@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from goodwill.events.models import Event
@@ -51,7 +52,11 @@ def test_a_new_phrase_from_several_people_opens_one_alert_and_one_event() -> Non
     assert result.opened == [alert.pk]
     (event,) = Event.objects.filter(type=services.EMERGING_EVENT)
     assert event.payload["alert_id"] == alert.pk and event.payload["phrase"] == "charged twice"
-    assert event.payload["authors"] == 4 and event.payload["score"] >= event.payload["threshold"]
+    assert event.payload["score"] >= event.payload["threshold"]
+    # It opened at the first 5-minute scan after the third voice (14:10), with three, and
+    # grew with the fourth (14:15) at the next scans.
+    assert event.payload["authors"] == 3
+    assert event.payload["window_end"] == (BURST_AT + timedelta(minutes=15)).isoformat()
     # Nothing before the burst alarmed, and a second run at the same time finds nothing new.
     again = services.scan_emerging(now=now)
     assert again.hours == 0 and again.opened == []
@@ -119,3 +124,52 @@ def test_the_alerts_page_shows_the_phrase_and_its_messages_escaped(signed_in: An
     assert "charged twice" in detail and "&lt;script&gt;" in detail
     assert "<script>alert" not in detail
     assert detail.count("data-message=") == 4
+
+
+def _alerts() -> list[tuple[Any, ...]]:
+    return list(
+        Alert.objects.filter(kind=Alert.Kind.EMERGING)
+        .order_by("window_start", "phrase")
+        .values_list(
+            "phrase",
+            "terms",
+            "message_ids",
+            "observed",
+            "window_start",
+            "window_end",
+            "score",
+            "history",
+            "status",
+        )
+    )
+
+
+def _events() -> list[tuple[Any, ...]]:
+    return sorted(
+        (e.occurred_at, {k: v for k, v in e.payload.items() if k != "alert_id"})
+        for e in Event.objects.filter(type=services.EMERGING_EVENT)
+    )
+
+
+@pytest.mark.django_db
+def test_one_catch_up_and_a_call_every_five_minutes_raise_the_same_alerts() -> None:
+    _background()
+    _burst(0, 4, BURST_AT)
+    _burst(4, 3, BURST_AT + timedelta(minutes=95), text="double charged, they charged me twice")
+    end = BURST_AT + timedelta(hours=5)
+    with transaction.atomic():
+        caught_up = services.scan_emerging(now=end)
+        alerts, events = _alerts(), _events()
+        transaction.set_rollback(True)
+    assert alerts and events
+    first = services.scan_emerging(now=BURST_AT - timedelta(hours=1, minutes=3))
+    stepped = [first]
+    now = BURST_AT - timedelta(hours=1)
+    while now <= end:
+        stepped.append(services.scan_emerging(now=now + timedelta(seconds=17)))
+        now += timedelta(minutes=5)
+    assert _alerts() == alerts and _events() == events
+    assert sum(r.scans for r in stepped) == caught_up.scans
+    assert [r.processed_until for r in stepped[1:4]] == [
+        BURST_AT - timedelta(minutes=m) for m in (60, 55, 50)
+    ]

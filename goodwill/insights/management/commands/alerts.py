@@ -55,7 +55,8 @@ class Command(BaseCommand):
             )
         emerging = services.scan_emerging(now=now)
         self.stdout.write(
-            f"Tested {emerging.hours} hour(s) for emerging phrases: {emerging.phrases} found, "
+            f"Tested {emerging.scans} scan(s) over {emerging.hours:g} hour(s) for emerging "
+            f"phrases: {emerging.phrases} found, "
             f"{len(emerging.opened)} new phrase alert(s), {emerging.extended} extension(s)."
         )
         themes = services.refresh_themes()
