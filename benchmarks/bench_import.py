@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -97,6 +98,10 @@ def _run(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     target = "PostgreSQL" if url.startswith(("postgres", "postgresql")) else "SQLite"
     _log(f"ours: import_messages (bulk: no analysis, no events) into a fresh {target} db, twice")
     ours = _spawn("ours", path, work, args, database_url=url)
+    _log(f"ours: the same, in one process (no reader process) into a fresh {target} db")
+    ours_one = _spawn(
+        "ours", path, work, args, database_url=url, env={"GOODWILL_IMPORT_READ_AHEAD_BYTES": "0"}
+    )
     analysed = None
     if not args.no_analysed:
         _log(f"ours: import_messages (whole pipeline: analysis, events) into a fresh {target} db")
@@ -132,6 +137,13 @@ def _run(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         ),
         row(f"import CSV -> {target} vs raw sqlite3 (all indexes)", ours, "", base_all),
         row(
+            f"import CSV -> {target}, one process (no reader) vs raw sqlite3 (all indexes)",
+            ours_one,
+            "",
+            base_all,
+            extra={"ours_one_process": ours_one},
+        ),
+        row(
             f"import CSV -> {target} vs csv.reader + sqlite3 loader (all indexes)",
             ours,
             "",
@@ -165,7 +177,14 @@ def _log(text: str) -> None:
     print(f"[import] {text}", file=sys.stderr, flush=True)
 
 
-def _spawn(side: str, path: Path, work: Path, args: argparse.Namespace, **opts: str) -> Any:
+def _spawn(
+    side: str,
+    path: Path,
+    work: Path,
+    args: argparse.Namespace,
+    env: dict[str, str] | None = None,
+    **opts: str,
+) -> Any:
     cmd = [
         sys.executable,
         "-m",
@@ -181,29 +200,37 @@ def _spawn(side: str, path: Path, work: Path, args: argparse.Namespace, **opts: 
     ]
     for key, value in opts.items():
         cmd += [f"--{key.replace('_', '-')}", value]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GOODWILL_HOME")}
-    done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=True)
+    environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GOODWILL_HOME")}
+    environ.update(env or {})
+    done = subprocess.run(cmd, env=environ, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # --- the workers ------------------------------------------------------------------------------
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the import's reader
+    process is joined before the import returns, so its CPU is counted)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 class _Clock:
     """Wall and CPU seconds spent inside `with clock:` blocks (CPU time is steadier on a
-    shared machine: waiting for a core is not counted)."""
+    shared machine: waiting for a core is not counted). CPU includes child processes."""
 
     def __init__(self) -> None:
         self.wall = 0.0
         self.cpu = 0.0
 
     def __enter__(self) -> _Clock:
-        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        self._wall, self._cpu = time.perf_counter(), _cpu()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall += time.perf_counter() - self._wall
-        self.cpu += time.process_time() - self._cpu
+        self.cpu += _cpu() - self._cpu
 
     def report(self, rows: int, prefix: str = "") -> dict[str, float]:
         return {
@@ -212,6 +239,48 @@ class _Clock:
             f"{prefix}rate": rows / self.wall,
             f"{prefix}cpu_rate": rows / self.cpu,
         }
+
+
+class _ChildMemory:
+    """The peak private memory (MB) of this process's child processes, summed, sampled every
+    0.1 s from /proc (Private_Clean + Private_Dirty of smaps_rollup: what a forked reader
+    process adds; the pages it shares with this process are in this process's peak already)."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> _ChildMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            total = 0
+            for pid in _children():
+                try:
+                    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                except OSError:
+                    continue
+                for line in text.splitlines():
+                    if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                        total += int(line.split()[1])  # kB
+            self.peak_mb = max(self.peak_mb, round(total / 1024, 1))
+
+
+def _children() -> list[int]:
+    pids: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
 
 
 def _peak_mb() -> float:
@@ -377,6 +446,8 @@ def worker_ours(path: Path, work: Path, opts: argparse.Namespace) -> dict[str, A
     shutil.rmtree(home, ignore_errors=True)
     _django(home, url, opts.batch_size)
     try:
+        from django.conf import settings
+
         from goodwill.listening import selectors
 
         import_messages, label = _importer()
@@ -389,13 +460,13 @@ def worker_ours(path: Path, work: Path, opts: argparse.Namespace) -> dict[str, A
             " (analysis + events)" if opts.analyse else " (bulk: analyse=False, emit_events=False)"
         )
         clock = _Clock()
-        with clock:
+        with clock, _ChildMemory() as reader:
             first = import_messages(path, format="csv", **pipeline)
         stored = selectors.message_count()
         if (first.created, stored, first.rejected) != (opts.rows, opts.rows, 0):
             raise SystemExit(f"first import: {first}, {stored} stored; expected {opts.rows}")
         again_clock = _Clock()
-        with again_clock:
+        with again_clock, _ChildMemory() as reader_again:
             again = import_messages(path, format="csv", **pipeline)
         if (again.created, again.unchanged) != (0, opts.rows):
             raise SystemExit(f"second import changed something: {again}")
@@ -403,7 +474,11 @@ def worker_ours(path: Path, work: Path, opts: argparse.Namespace) -> dict[str, A
             "rows": opts.rows,
             **clock.report(opts.rows),
             **again_clock.report(opts.rows, "again_"),
-            "peak_mb": _peak_mb(),
+            # This process's peak plus what its reader process added (0 without one).
+            "peak_mb": round(_peak_mb() + max(reader.peak_mb, reader_again.peak_mb), 1),
+            "own_peak_mb": _peak_mb(),
+            "reader_private_mb": max(reader.peak_mb, reader_again.peak_mb),
+            "read_ahead_bytes": settings.GOODWILL_IMPORT_READ_AHEAD_BYTES,
             "importer": label,
         }
     finally:

@@ -44,6 +44,12 @@ def older_objects_frozen() -> Iterator[None]:
 
     Nested blocks (ingest_batch inside an import) return at once: gc.get_freeze_count walks
     the whole frozen list (~6 ms with Django loaded), which every batch paid before.
+
+    The block that freezes also lets the youngest generation grow to BULK_GC_THRESHOLD
+    allocations before a collection (700 by default): a batch allocates tens of thousands of
+    short-lived containers and almost no cycles, and the collector still ran every few rows,
+    ~3.7 us of CPU a row of a bulk import (7%; measured on 200,000 generated messages, the
+    same as with the collector off). The thresholds are restored when the block ends.
     """
     global _freeze_depth
     with _freeze_lock:
@@ -56,6 +62,8 @@ def older_objects_frozen() -> Iterator[None]:
             _freeze_depth = 1
             owner = True
             gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(max(thresholds[0], BULK_GC_THRESHOLD), *thresholds[1:])
     if owner is None:
         yield
         return
@@ -65,9 +73,12 @@ def older_objects_frozen() -> Iterator[None]:
         with _freeze_lock:
             _freeze_depth -= 1
             if owner:
+                gc.set_threshold(*thresholds)
                 gc.unfreeze()
 
 
+# Allocations between collections of the youngest generation inside older_objects_frozen.
+BULK_GC_THRESHOLD = 50_000
 # How many older_objects_frozen blocks are open inside the one that froze (0: none froze).
 _freeze_depth = 0
 _freeze_lock = threading.Lock()

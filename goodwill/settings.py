@@ -147,6 +147,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 GOODWILL_DEFAULT_CURRENCY = os.environ.get("GOODWILL_DEFAULT_CURRENCY", "USD")
 GOODWILL_IMPORT_BATCH_SIZE = int(os.environ.get("GOODWILL_IMPORT_BATCH_SIZE", "5000"))
+# Files at least this large are read and parsed in a child process while the importing one
+# stores (goodwill.importing.read_ahead); 0 turns it off.
+GOODWILL_IMPORT_READ_AHEAD_BYTES = int(
+    os.environ.get("GOODWILL_IMPORT_READ_AHEAD_BYTES", str(8 * 1024 * 1024))
+)
 
 # Tasks: in-process unless REDIS_URL is set, then Celery workers on Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -28,6 +28,7 @@ from goodwill.importing import (
     csv_records,
     date_or_datetime_value,
     open_text,
+    read_ahead_wanted,
     text_value,
 )
 
@@ -114,5 +115,6 @@ def import_transactions(
         rejects_path=rejects_path,
         progress=progress,
         key_label="transaction_id",
+        read_ahead=read_ahead_wanted(path, settings.GOODWILL_IMPORT_READ_AHEAD_BYTES),
     )
     return importer.run(stream, csv_records(stream, required=REQUIRED, one_of=CUSTOMER_COLUMNS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,6 +61,20 @@ class MessageItem:
         return hashlib.blake2b(
             "\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16
         ).hexdigest()
+
+
+_ITEM_FIELDS = tuple(MessageItem.__dataclass_fields__)
+_item_values = operator.attrgetter(*_ITEM_FIELDS)
+
+
+def pack_items(items: list[MessageItem]) -> list[tuple[Any, ...]]:
+    """Items as tuples of their fields, in declaration order: what an import's reader process
+    sends (a dataclass with slots unpickles through a Python-level __setstate__, ~4x slower)."""
+    return [_item_values(item) for item in items]
+
+
+def unpack_items(rows: list[tuple[Any, ...]]) -> list[MessageItem]:
+    return [MessageItem(*row) for row in rows]
 
 
 @dataclass(slots=True)

@@ -23,11 +23,12 @@ from goodwill.importing import (
     csv_records,
     jsonl_records,
     open_text,
+    read_ahead_wanted,
 )
 from goodwill.listening import services
 from goodwill.listening.importers import airline, generic, reviews, twcs
 from goodwill.listening.models import Source
-from goodwill.listening.types import MessageItem
+from goodwill.listening.types import MessageItem, pack_items, unpack_items
 
 FORMATS = ("auto", "jsonl", "csv", "airline", "twcs", "reviews")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -132,6 +133,9 @@ def import_messages(
             rejects_path=rejects_path,
             progress=progress,
             key_label="external id",
+            read_ahead=read_ahead_wanted(path, settings.GOODWILL_IMPORT_READ_AHEAD_BYTES),
+            pack=pack_items,
+            unpack=unpack_items,
         )
     except BaseException:
         stream.close()

@@ -163,3 +163,14 @@ def test_nested_freezes_do_not_count_the_frozen_objects(monkeypatch: pytest.Monk
         assert real() > 0  # the nested blocks did not unfreeze
     assert real() == 0
     assert len(counted) == 1  # only the outer block looked
+
+
+def test_a_bulk_block_lets_the_youngest_generation_grow_and_restores_it() -> None:
+    before = gc.get_threshold()
+    with bulk.older_objects_frozen():
+        inside = gc.get_threshold()
+        with bulk.older_objects_frozen():
+            assert gc.get_threshold() == inside
+    assert inside[0] == max(before[0], bulk.BULK_GC_THRESHOLD)
+    assert inside[1:] == before[1:]
+    assert gc.get_threshold() == before
