@@ -504,6 +504,7 @@ class _Batch(Generic[T]):
     items: list[T] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     raws: list[str] = field(default_factory=list)
+    extras: list[Any] | None = None  # parallel to items when every item has one
 
 
 class _Rejects:
@@ -548,6 +549,7 @@ class _Chunk(Generic[T]):
     lines: list[int] = field(default_factory=list)
     raws: list[str] = field(default_factory=list)
     events: list[tuple[int, int, RowError | tuple[int, str]]] = field(default_factory=list)
+    extras: list[Any] | None = None  # what Importer.prepare made of each item, if it ran
 
 
 class _SeenKeys:
@@ -597,7 +599,10 @@ class Importer(Generic[T]):
     store: saves a batch in one transaction and returns (created, updated, unchanged).
     read_ahead: read and parse the file in a child process while this one stores (see
     ``read_ahead``); `pack`/`unpack` turn a chunk's items into something quick to pickle
-    and back (the default pickles the items themselves).
+    and back (the default pickles the items themselves). With a reader process, `prepare`
+    (if given) also runs there, on each chunk's items: it returns one value per item (or
+    raises ValueError, and then the batch goes to `store` as usual), and batches whose
+    items all have one go to `store_prepared(items, values)` instead of `store`.
     """
 
     parse: Callable[[Record], T]
@@ -611,6 +616,8 @@ class Importer(Generic[T]):
     read_ahead: bool = False
     pack: Callable[[list[T]], Any] | None = None
     unpack: Callable[[Any], list[T]] | None = None
+    prepare: Callable[[list[T]], list[Any]] | None = None
+    store_prepared: Callable[[list[T], list[Any]], tuple[int, int, int]] | None = None
     summary: ImportSummary = field(default_factory=ImportSummary)
 
     def run(self, stream: IO[str], records: Iterable[Record]) -> ImportSummary:
@@ -625,7 +632,11 @@ class Importer(Generic[T]):
                 # while this process stores the last one (with smaller chunks it would wait,
                 # blocked on the pipe, through each store).
                 chunks = read_ahead(
-                    self._chunks(iter(records), max(CHUNK_RECORDS, self.batch_size)),
+                    self._chunks(
+                        iter(records),
+                        max(CHUNK_RECORDS, self.batch_size),
+                        prepare=self.prepare if self.store_prepared is not None else None,
+                    ),
                     pack=self._pack_chunk,
                     unpack=self._unpack_chunk,
                 )
@@ -644,7 +655,12 @@ class Importer(Generic[T]):
                 self._loop(chunks, rejects, bar)
         return self.summary
 
-    def _chunks(self, records: Iterator[Record], size: int) -> Iterator[_Chunk[T]]:
+    def _chunks(
+        self,
+        records: Iterator[Record],
+        size: int,
+        prepare: Callable[[list[T]], list[Any]] | None = None,
+    ) -> Iterator[_Chunk[T]]:
         """The reading half: parse each record or name its problem, drop in-file duplicates."""
         seen = _SeenKeys()
         parse, key_of = self.parse, self.key
@@ -677,6 +693,11 @@ class Importer(Generic[T]):
             fresh = seen.first_seen(keys)
             if not all(fresh):
                 self._drop_duplicates(chunk, keys, fresh)
+            if prepare is not None and chunk.items:
+                try:
+                    chunk.extras = prepare(chunk.items)
+                except ValueError:
+                    chunk.extras = None  # store() will say what is wrong, as without a reader
             yield chunk
 
     @staticmethod
@@ -709,13 +730,13 @@ class Importer(Generic[T]):
 
     def _pack_chunk(self, chunk: _Chunk[T]) -> Any:
         items = self.pack(chunk.items) if self.pack is not None else chunk.items
-        return (chunk.read, items, chunk.lines, chunk.raws, chunk.events)
+        return (chunk.read, items, chunk.lines, chunk.raws, chunk.events, chunk.extras)
 
     def _unpack_chunk(self, packed: Any) -> _Chunk[T]:
-        read, items, lines, raws, events = packed
+        read, items, lines, raws, events, extras = packed
         if self.unpack is not None:
             items = self.unpack(items)
-        return _Chunk(read, items, lines, raws, events)
+        return _Chunk(read, items, lines, raws, events, extras)
 
     def _loop(self, chunks: Iterable[_Chunk[T]], rejects: _Rejects, bar: _Progress) -> None:
         """The storing half: count, report rejects and duplicates, store full batches."""
@@ -724,8 +745,9 @@ class Importer(Generic[T]):
         for chunk in chunks:
             done = summary.read
             events = chunk.events
+            extras = chunk.extras
             if not events:
-                self._add(batch, chunk.items, chunk.lines, chunk.raws, rejects, bar)
+                self._add(batch, chunk.items, chunk.lines, chunk.raws, extras, rejects, bar)
             else:
                 start = 0
                 for before, ordinal, what in events:
@@ -735,6 +757,7 @@ class Importer(Generic[T]):
                             chunk.items[start:before],
                             chunk.lines[start:before],
                             chunk.raws[start:before],
+                            None if extras is None else extras[start:before],
                             rejects,
                             bar,
                         )
@@ -750,6 +773,7 @@ class Importer(Generic[T]):
                         chunk.items[start:],
                         chunk.lines[start:],
                         chunk.raws[start:],
+                        None if extras is None else extras[start:],
                         rejects,
                         bar,
                     )
@@ -764,9 +788,20 @@ class Importer(Generic[T]):
         items: list[T],
         lines: list[int],
         raws: list[str],
+        extras: list[Any] | None,
         rejects: _Rejects,
         bar: _Progress,
     ) -> None:
+        if not items:
+            return
+        # The batch's extras run parallel to its items, or are None if any item has none.
+        if not batch.items:
+            batch.extras = None if extras is None else list(extras)
+        elif batch.extras is not None:
+            if extras is None:
+                batch.extras = None
+            else:
+                batch.extras.extend(extras)
         batch.items.extend(items)
         batch.lines.extend(lines)
         batch.raws.extend(raws)
@@ -777,8 +812,16 @@ class Importer(Generic[T]):
         """Store batch_size items at a time; what is left over waits for the next chunk."""
         size = self.batch_size
         while len(batch.items) >= size:
-            head = _Batch(batch.items[:size], batch.lines[:size], batch.raws[:size])
+            extras = batch.extras
+            head = _Batch(
+                batch.items[:size],
+                batch.lines[:size],
+                batch.raws[:size],
+                None if extras is None else extras[:size],
+            )
             del batch.items[:size], batch.lines[:size], batch.raws[:size]
+            if extras is not None:
+                del extras[:size]
             self._flush(head, rejects)
             bar.update()
 
@@ -801,7 +844,10 @@ class Importer(Generic[T]):
 
     def _flush(self, batch: _Batch[T], rejects: _Rejects) -> None:
         try:
-            counts = self.store(batch.items)
+            if batch.extras is not None and self.store_prepared is not None:
+                counts = self.store_prepared(batch.items, batch.extras)
+            else:
+                counts = self.store(batch.items)
         except DatabaseError as exc:
             if self.strict:
                 lines = f"lines {batch.lines[0]}-{batch.lines[-1]}"

@@ -99,6 +99,7 @@ def ingest_batch(
     analyse: bool = True,
     emit_events: bool = True,
     timings: dict[str, float] | None = None,
+    normalised: list[tuple[str, Any]] | None = None,
 ) -> BatchResult:
     """The listening pipeline over one batch, in one transaction; idempotent.
 
@@ -118,7 +119,9 @@ def ingest_batch(
     ``analyse_stored_messages`` to fill in a follow-up pass, which also reads the texts for
     identity references (order numbers, addresses) that ingest otherwise links at once.
     ``timings``, when given, gets the CPU seconds spent in each of STAGES added to it
-    (benchmarks/bench_pipeline.py).
+    (benchmarks/bench_pipeline.py). ``normalised``, when given, is what :func:`normalise`
+    returned for these very items (an importer's reader process computes it while this
+    process stores the previous batch); they are then not validated again.
 
     The writes are hand-written statements (goodwill.bulk: executemany INSERT on SQLite, its
     ids counted from the table's counter or read back by key, COPY on PostgreSQL,
@@ -129,8 +132,25 @@ def ingest_batch(
     """
     with bulk.older_objects_frozen():
         return _ingest(
-            source=source, items=items, analyse=analyse, emit_events=emit_events, timings=timings
+            source=source,
+            items=items,
+            analyse=analyse,
+            emit_events=emit_events,
+            timings=timings,
+            normalised=normalised,
         )
+
+
+def normalise(items: Sequence[MessageItem]) -> list[tuple[str, Any]]:
+    """Validate a batch (ValueError naming the first bad item and field, or a key that
+    appears twice) and return each item's (content hash, created_at in database form).
+
+    The first stage of :func:`ingest_batch`, callable on its own: it reads no table, so an
+    importer's reader process runs it (``normalised=`` then skips it in ingest_batch).
+    """
+    _validate(items)
+    digests, times = _hashes_and_times(items)
+    return list(zip(digests, times, strict=True))
 
 
 @transaction.atomic
@@ -141,6 +161,7 @@ def _ingest(
     analyse: bool,
     emit_events: bool,
     timings: dict[str, float] | None,
+    normalised: list[tuple[str, Any]] | None,
 ) -> BatchResult:
     result = BatchResult()
     if not items:
@@ -149,8 +170,14 @@ def _ingest(
     now = timezone.now()
     adapt = _Adapter(analyse=analyse)
     with clock("normalise"):
-        _validate(items)
-        digests, times = _hashes_and_times(items)
+        if normalised is None:
+            _validate(items)
+            digests, times = _hashes_and_times(items)
+        elif len(normalised) != len(items):
+            raise ValueError(f"normalised: {len(normalised)} entries for {len(items)} items")
+        else:
+            digests = [digest for digest, _ in normalised]
+            times = [at for _, at in normalised]
 
     with clock("dedupe"):
         existing = _existing(items)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 
@@ -112,12 +112,18 @@ def import_messages(
     name = (source_name or f"file:{Path(path).name}")[:100]
     source: list[Source] = []
 
-    def store(items: list[MessageItem]) -> tuple[int, int, int]:
+    def store(
+        items: list[MessageItem], normalised: list[tuple[str, Any]] | None = None
+    ) -> tuple[int, int, int]:
         if not source:
             channel = items[0].channel if fmt in ("csv", "jsonl", "reviews") else Channel.X.value
             source.append(services.get_or_create_source(name=name, channel=channel))
         result = services.ingest_batch(
-            source=source[0], items=items, analyse=analyse, emit_events=emit_events
+            source=source[0],
+            items=items,
+            analyse=analyse,
+            emit_events=emit_events,
+            normalised=normalised,
         )
         return result.created, result.updated, result.unchanged
 
@@ -136,6 +142,8 @@ def import_messages(
             read_ahead=read_ahead_wanted(path, settings.GOODWILL_IMPORT_READ_AHEAD_BYTES),
             pack=pack_items,
             unpack=unpack_items,
+            prepare=services.normalise,
+            store_prepared=store,
         )
     except BaseException:
         stream.close()

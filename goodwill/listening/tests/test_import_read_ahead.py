@@ -170,3 +170,50 @@ def test_seen_keys_match_a_set(chunks: list[list[str]]) -> None:
             if key:
                 reference.add(key)
         assert seen.first_seen(keys) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [1, 3, 4, 50])
+def test_what_the_reader_prepares_reaches_the_store_with_its_own_item(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int
+) -> None:
+    monkeypatch.setattr(importing, "CHUNK_RECORDS", 5)  # chunks of max(5, batch_size) records
+    path = tmp_path / "rows.csv"
+    ids = [f"id{n}" for n in range(30)]
+    ids[7] = ids[3]  # a duplicate: dropped, and the values after it must not shift
+    ids[12] = "bad"  # a bad record, likewise
+    ids[20] = "poison"  # prepare refuses its chunk: that chunk's items go to store()
+    path.write_text("id\n" + "".join(f"{i}\n" for i in ids), encoding="utf-8")
+    prepared: list[tuple[str, str]] = []
+    plain: list[str] = []
+
+    def prepare(items: list[str]) -> list[str]:
+        if "poison" in items:
+            raise ValueError("poison")
+        return [item.upper() for item in items]
+
+    def store_prepared(items: list[str], values: list[str]) -> tuple[int, int, int]:
+        prepared.extend(zip(items, values, strict=True))
+        return len(items), 0, 0
+
+    def store(items: list[str]) -> tuple[int, int, int]:
+        plain.extend(items)
+        return len(items), 0, 0
+
+    importer: Importer[str] = Importer(
+        parse=_parse,
+        key=lambda item: item,
+        store=store,
+        batch_size=batch_size,
+        read_ahead=True,
+        prepare=prepare,
+        store_prepared=store_prepared,
+    )
+    stream = open_text(path)
+    summary = importer.run(stream, csv_records(stream, required=["id"]))
+    assert all(value == item.upper() for item, value in prepared)
+    stored = [item for item, _ in prepared] + plain
+    assert sorted(stored) == sorted(set(ids) - {"bad"})
+    assert "poison" in plain
+    assert bool(prepared) == (batch_size < 20)  # one chunk holds the whole file at 50
+    assert (summary.created, summary.duplicates, summary.rejected) == (28, 1, 1)
