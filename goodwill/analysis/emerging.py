@@ -30,9 +30,11 @@ it, with a test instead of a ratio:
   the interval, for the window and the baseline alike; a window that starts at 10:05 holds
   the 10:00 hour's units whose last message is at or after 10:05, and the baseline its
   units whose first message is before. A unit cut by the window's start so counts on both
-  sides (at most one hour's authors out of four weeks'); for hour-aligned windows the
-  counts are the hourly detector's. ``k`` counts distinct authors, never more than the
-  term's units in the window, so the test stays conservative.
+  sides (an author who wrote both before and after it within that hour): that raises
+  ``s``, which is far below 1/2, and a term's baseline votes, so the test only gets more
+  conservative. For hour-aligned windows the counts are the hourly detector's. ``k``
+  counts distinct authors, never more than the term's units in the window, so the test
+  stays conservative.
 * **Multiple tests.** Every term seen in the baseline or the recent window is a
   hypothesis; a term alarms when ``p <= alpha / m`` (Bonferroni over those ``m`` terms) and
   at least ``min_authors`` distinct authors used it.
