@@ -45,6 +45,7 @@ from goodwill.analysis.topics import MAX_TOPICS, Taxonomy, Topic, default_taxono
 from goodwill.analysis.understand import analyse
 from goodwill.events import services as event_services
 from goodwill.insights import selectors
+from goodwill.insights.emerging_cache import EmergingWindow
 from goodwill.insights.models import (
     Alert,
     EmergingWatch,
@@ -413,6 +414,7 @@ EMERGING_MERGE = timedelta(hours=24)  # a phrase back within this of its alert's
 MAX_PHRASE_DRIVERS = 200  # message ids kept per emerging alert
 _TERMS_CACHE: dict[int, tuple[str, tuple[str, ...]]] = {}  # message id -> (text, terms)
 _TERMS_CACHE_MAX = 400_000
+_EMERGING_WINDOWS: dict[str, EmergingWindow] = {}  # watch name -> its posts, this process
 
 
 @dataclass(slots=True)
@@ -446,6 +448,7 @@ def scan_emerging(
     watch: str = "default",
     config: EmergingConfig | None = None,
     lookback: timedelta = DEFAULT_LOOKBACK,
+    incremental: bool = True,
 ) -> EmergingResult:
     """Look for emerging phrases at every step (``config.step_minutes``, 5 by default) up
     to ``now`` floored to the step, since the last scan.
@@ -454,11 +457,23 @@ def scan_emerging(
     every step find the same phrases in the same order. Idempotent: a second run at the
     same ``now`` finds nothing new. A week of scans is handled per transaction, so an
     interrupted catch-up resumes where it stopped.
+
+    ``incremental``: the posts of the reach come from the process's
+    :class:`~goodwill.insights.emerging_cache.EmergingWindow` of the watch, which reads only
+    the messages it has not seen (the same posts as a full read, checked at every call);
+    False reads the whole reach, as before it. Each worker process keeps its own window:
+    the watch's row lock, held while reading and recording, is what keeps two workers from
+    scanning the same times, not the cache.
     """
     now = now or timezone.now()
     result = EmergingResult()
     while _emerging_window(
-        now=now, name=watch, config=config or EMERGING_CONFIG, lookback=lookback, result=result
+        now=now,
+        name=watch,
+        config=config or EMERGING_CONFIG,
+        lookback=lookback,
+        result=result,
+        incremental=incremental,
     ):
         pass
     return result
@@ -471,6 +486,7 @@ def _emerging_window(
     config: EmergingConfig,
     lookback: timedelta,
     result: EmergingResult,
+    incremental: bool,
 ) -> bool:
     with transaction.atomic():
         watch, _ = EmergingWatch.objects.select_for_update().get_or_create(name=name)
@@ -484,11 +500,17 @@ def _emerging_window(
             return False
         stop = min(end, start + EMERGING_CHUNK)
         reach = start - timedelta(hours=config.window_hours, days=config.baseline_days)
-        rows = listening_selectors.customer_message_texts(since=reach, until=stop)
-        posts = [
-            Post(pk, at.timestamp(), author or 0, terms)
-            for (pk, at, author, _), terms in zip(rows, _terms(rows), strict=True)
-        ]
+        posts: Sequence[Post]
+        if incremental:
+            posts = _EMERGING_WINDOWS.setdefault(name, EmergingWindow()).posts(
+                key=(name, config), reach=reach, start=watch.processed_until, stop=stop
+            )
+        else:
+            rows = listening_selectors.customer_message_texts(since=reach, until=stop)
+            posts = [
+                Post(pk, at.timestamp(), author or 0, terms)
+                for (pk, at, author, _), terms in zip(rows, _terms(rows), strict=True)
+            ]
         scans = scan_grid(start.timestamp(), stop.timestamp(), config)
         found = find_emerging(
             posts, scan_times=scans, config=config, history_start=first.timestamp()
