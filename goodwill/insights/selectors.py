@@ -143,13 +143,26 @@ ALERT_ROW_FIELDS = (
 )  # fmt: skip
 
 
-def alert_list(*, status: str = "", kind: str = "") -> QuerySet[Alert]:
-    """Newest first, for a paged list: only the row's fields; empty filters mean any."""
+def alert_list(
+    *, status: str = "", kind: str = "", topic: str = "", channel: str = ""
+) -> QuerySet[Alert]:
+    """Newest first, for a paged list: only the row's fields; empty filters mean any.
+
+    ``channel`` is a channel code or ``ALL_CHANNELS`` (the series over every channel).
+    """
     qs = Alert.objects.only(*ALERT_ROW_FIELDS).order_by("-window_start", "-id")
     if status:
         qs = qs.filter(status=status)
+    return _alert_filters(qs, kind=kind, topic=topic, channel=channel)
+
+
+def _alert_filters(qs: QuerySet[Alert], *, kind: str, topic: str, channel: str) -> QuerySet[Alert]:
     if kind:
         qs = qs.filter(kind=kind)
+    if topic:
+        qs = qs.filter(topic=topic)
+    if channel:
+        qs = qs.filter(channel=channel)
     return qs
 
 
@@ -157,9 +170,17 @@ def get_alert(alert_id: int) -> Alert | None:
     return Alert.objects.filter(pk=alert_id).first()
 
 
-def alert_counts() -> dict[str, int]:
-    rows = Alert.objects.values_list("status").annotate(n=Count("id")).order_by()
-    return dict(rows)
+def alert_counts(*, kind: str = "", topic: str = "", channel: str = "") -> dict[str, int]:
+    """Alerts per status among those the other filters keep (one query)."""
+    qs = _alert_filters(Alert.objects.all(), kind=kind, topic=topic, channel=channel)
+    return dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def alert_drivers(alert: Alert) -> QuerySet[Any]:
+    """The stored messages that drove ``alert``, oldest first, authors loaded; a lazy query,
+    so a page of it costs one query (and a count one) however many ids the alert holds."""
+    everything = listening_selectors.filter_messages(listening_selectors.MessageFilters())
+    return everything.filter(pk__in=list(alert.message_ids)).order_by("created_at", "id")
 
 
 # ----------------------------------------------------------------------------- themes

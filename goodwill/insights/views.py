@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.dateformat import format as format_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -61,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # ----------------------------------------------------------------------------- alerts
 
 ALERT_PAGE_SIZE = 25
+DRIVER_PAGE_SIZE = 50
 STATUS_TABS = [*Alert.Status.choices, ("", "All")]
 KIND_TABS = [("", "Any kind"), *Alert.Kind.choices]
 
@@ -80,12 +84,20 @@ def _series_label(alert: Alert) -> dict[str, str]:
     }
 
 
+def _moment(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _chart(alert: Alert) -> dict[str, Any]:
+    """Bars per stored bucket, labelled in the site's time zone like the rest of the page
+    ("3 Nov 14:00"); the buckets inside the alert's window are flagged to be drawn apart."""
+    moments = [_moment(row[0]) for row in alert.history]
     return {
-        "labels": [row[0][5:16].replace("T", " ") for row in alert.history],
+        "labels": [format_date(timezone.localtime(m), "j M H:i") for m in moments],
         "observed": [row[1] for row in alert.history],
         "expected": [row[2] for row in alert.history],
-        "window_start": alert.window_start.isoformat(),
+        "in_window": [alert.window_start <= m < alert.window_end for m in moments],
     }
 
 
@@ -94,9 +106,38 @@ def _add_topic_url(phrase: str, examples: str) -> str:
     return f"{reverse('insights:topics')}?{query}"
 
 
+def _alert_filters(request: HttpRequest) -> dict[str, str]:
+    """The list's filters besides status; unknown values mean "any"."""
+    kind = request.GET.get("kind", "")
+    return {
+        "kind": kind if kind in Alert.Kind.values else "",
+        "topic": request.GET.get("topic", "").strip()[:100],
+        "channel": request.GET.get("channel", "").strip()[:32],
+    }
+
+
+def _filter_chips(request: HttpRequest, filters: dict[str, str]) -> list[dict[str, str]]:
+    """The topic and channel filters in force, each with a link that drops only it."""
+    labels = dict(Channel.choices)
+    chips = []
+    for param in ("topic", "channel"):
+        value = filters[param]
+        if not value:
+            continue
+        rest = request.GET.copy()
+        rest.pop(param, None)
+        rest.pop("page", None)
+        shown = value
+        if param == "channel":
+            shown = "all channels" if value == ALL_CHANNELS else labels.get(value, value)
+        chips.append({"param": param, "value": shown, "clear_url": f"?{rest.urlencode()}"})
+    return chips
+
+
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    """One compact row per alert, paged and filtered by status and kind; new themes beside.
+    """One compact row per alert, paged and filtered by status, kind, topic and channel; new
+    themes beside. Every tab, pager and filter link keeps the other filters.
 
     The list reads neither the driving messages nor their ids (the detail page shows them
     with the chart), so a page costs the same however many messages drove each alert.
@@ -104,19 +145,19 @@ def alerts(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in {"", *Alert.Status.values}:
         status = "open"
-    kind = request.GET.get("kind", "")
-    if kind not in {"", *Alert.Kind.values}:
-        kind = ""
-    page_obj = Paginator(selectors.alert_list(status=status, kind=kind), ALERT_PAGE_SIZE).get_page(
+    filters = _alert_filters(request)
+    page_obj = Paginator(selectors.alert_list(status=status, **filters), ALERT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    counts = selectors.alert_counts()
+    # The tabs count what each would show with the other filters kept.
+    counts = selectors.alert_counts(**filters)
     themes = selectors.stored_themes()
     context = {
         "items": [{"alert": a, "series": _series_label(a)} for a in page_obj],
         "page_obj": page_obj,
         "status": status,
-        "kind": kind,
+        "kind": filters["kind"],
+        "chips": _filter_chips(request, filters),
         "kinds": KIND_TABS,
         "statuses": [
             (value, label, counts.get(value, 0) if value else sum(counts.values()))
@@ -136,15 +177,24 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """The alert's facts and chart beside the messages that drove it, 50 a page, oldest
+    first: the chart reads left to right in time, the list top to bottom the same way, and
+    the first messages say how the story started. A page costs the same few queries
+    however many messages the alert holds."""
     alert = selectors.get_alert(alert_id)
     if alert is None:
         raise Http404(f"no alert {alert_id}")
+    page_obj = Paginator(selectors.alert_drivers(alert), DRIVER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "alert": alert,
         "series": _series_label(alert),
         "chart": _chart(alert),
         "data_id": f"alert-data-{alert.pk}",
-        "drivers": listening_selectors.messages_by_ids(list(alert.message_ids)),
+        "drivers": page_obj,
+        "page_obj": page_obj,
+        "ids_kept": len(alert.message_ids),
         "chart_js_url": static("vendor/chart.umd.js"),
     }
     return render(request, "insights/alert_detail.html", context)
