@@ -171,6 +171,9 @@ def alerts(request: HttpRequest) -> HttpResponse:
         if themes
         else [],
         "can_edit_taxonomy": can_edit_taxonomy(request.user),
+        # The hint to run the scan only helps when nothing was ever raised, not when the
+        # filters hide what was.
+        "no_alert_at_all": not counts and not any(filters.values()),
     }
     return render(request, "insights/alerts.html", context)
 

@@ -115,3 +115,13 @@ def test_a_filter_chip_drops_only_its_own_filter(signed_in: Any) -> None:
     empty = _page(signed_in, "?status=acknowledged&kind=spike&topic=billing&channel=x")
     assert not _rows(empty)
     assert "No acknowledged spike alerts for topic Billing and channel X / Twitter." in empty
+    assert "goodwill alerts scan</code>." not in empty  # the filters hid them: no scan hint
+
+
+@pytest.mark.django_db
+def test_the_scan_hint_shows_only_when_no_alert_was_ever_raised(signed_in: Any) -> None:
+    assert "run it now with" in _page(signed_in, "")
+    make_alert(0, status=Alert.Status.RESOLVED)
+    open_empty = _page(signed_in, "")
+    assert not _rows(open_empty) and "No open alerts." in open_empty
+    assert "run it now with" not in open_empty
