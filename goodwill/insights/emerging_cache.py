@@ -72,6 +72,10 @@ class EmergingWindow:
         self._held: dict[int, _Held] = {}
         self._sums = [0, 0, 0, 0, 0]  # count, ids, authors, hash_a, hash_b
 
+    def __len__(self) -> int:
+        """Posts held."""
+        return len(self._posts)
+
     def clear(self) -> None:
         self._key = self._reach = self._until = None
         self._last_id = 0

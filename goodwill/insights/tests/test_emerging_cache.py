@@ -204,3 +204,29 @@ def test_the_fingerprint_in_python_is_the_databases() -> None:
         since=since, until=until, max_id=max(r[0] for r in rows)
     )
     assert again.count == found.count and again != found
+
+
+@pytest.mark.django_db
+def test_a_row_that_commits_late_with_a_smaller_id_is_read() -> None:
+    """A row whose id was taken before the last read but that committed after it (ids are
+    not committed in order) is dated inside what the window holds: the count tells."""
+    for n in (1, 2, 3):
+        _say(f"m{n}", f"a{n}", BURST_AT + timedelta(minutes=n))
+    first = Message.objects.get(external_id="m1").pk
+    Message.objects.filter(external_id="m2").update(id=first + 100)
+    late = Message.objects.filter(external_id="m3")
+    late_text = late.get().text
+    late.delete()  # not committed yet when the window reads
+    window = EmergingWindow()
+    reach, stop = BURST_AT - timedelta(hours=1), BURST_AT + timedelta(hours=1)
+    read = window.posts(key="k", reach=reach, start=None, stop=stop)
+    assert [p.id for p in read] == [first, first + 100]
+    _say("m3", "a3", BURST_AT + timedelta(minutes=3), text=late_text)
+    Message.objects.filter(external_id="m3").update(id=first + 50)
+    later = stop + timedelta(minutes=5)
+    read = window.posts(key="k", reach=reach, start=stop, stop=later)
+    assert [p.id for p in read] == [first, first + 100, first + 50]  # by date
+    assert window.full_reads == 2 and window.incremental_reads == 0
+    # With nothing changed, the next call reads only what is new.
+    window.posts(key="k", reach=reach, start=later, stop=later + timedelta(minutes=5))
+    assert window.full_reads == 2 and window.incremental_reads == 1
