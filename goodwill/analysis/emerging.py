@@ -160,6 +160,7 @@ class EmergingPhrase:
     window_start: float  # Unix seconds
     window_end: float
     message_ids: tuple[int, ...] = field(default=())  # the group's messages, oldest first
+    message_times: tuple[float, ...] = field(default=())  # their times (Unix seconds)
 
 
 def _fold(word: str) -> str:
@@ -610,6 +611,7 @@ def _phrase(
         window_start=start,
         window_end=end,
         message_ids=tuple(posts[i].id for i in ordered),
+        message_times=tuple(posts[i].at for i in ordered),
     )
 
 

@@ -530,6 +530,51 @@ def _at(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
+def _grow(current: Alert, phrase: EmergingPhrase, point: list[Any], window_end: datetime) -> None:
+    """Grow a live emerging alert with a later scan's phrase.
+
+    Only the phrase's messages from after the alert's window end are new: the earlier ones
+    were in a window already counted (scans every 5 minutes see each message in ~36
+    windows). The alert keeps only MAX_PHRASE_DRIVERS ids, so the ids cannot tell which
+    were counted once the list is full: counting by the ids alone added the whole 3-hour
+    window again at every scan (one demo alert claimed 48,813 messages of ~1,000). What
+    was expected grows at the phrase's expected rate over the time the alert now covers,
+    and the chart keeps points at least 15 minutes apart (the latest one moves on until
+    it is), so its 192 points span two days.
+    """
+    counted_until = current.window_end.timestamp()
+    known = set(current.message_ids)
+    new_ids = [
+        pk
+        for pk, at in zip(phrase.message_ids, phrase.message_times, strict=True)
+        if at >= counted_until and pk not in known
+    ]
+    current.message_ids = [*current.message_ids, *new_ids][:MAX_PHRASE_DRIVERS]
+    current.observed += len(new_ids)
+    span = phrase.window_end - phrase.window_start
+    gained = max(0.0, window_end.timestamp() - counted_until)
+    if span > 0:
+        current.expected += phrase.expected * min(1.0, gained / span)
+    current.terms = [*current.terms, *(t for t in phrase.terms if t not in current.terms)]
+    current.window_end = max(current.window_end, window_end)
+    current.score = max(current.score, phrase.score)
+    history = list(current.history)
+    if len(history) >= 2 and _parsed(history[-1][0]) - _parsed(history[-2][0]) < HISTORY_STEP:
+        history[-1] = point  # the latest point moves on until it is a step from the one before
+    else:
+        history.append(point)
+    current.history = history[-MAX_HISTORY:]
+    current.save()
+
+
+def _parsed(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+# The finest step of an emerging alert's chart (scans run every 5 minutes).
+HISTORY_STEP = 15 * 60
+
+
 def _record_phrase(phrase: EmergingPhrase, result: EmergingResult) -> None:
     """Open an alert for the phrase, or grow the live one that tells the same story."""
     result.phrases += 1
@@ -556,15 +601,7 @@ def _record_phrase(phrase: EmergingPhrase, result: EmergingResult) -> None:
     if current is None:
         current = Alert.objects.filter(series_key=key, window_start=window_start).first()
     if current is not None:
-        known = set(current.message_ids)
-        new_ids = [pk for pk in phrase.message_ids if pk not in known]
-        current.message_ids = [*current.message_ids, *new_ids][:MAX_PHRASE_DRIVERS]
-        current.observed += len(new_ids)
-        current.terms = [*current.terms, *(t for t in phrase.terms if t not in current.terms)]
-        current.window_end = max(current.window_end, window_end)
-        current.score = max(current.score, phrase.score)
-        current.history = [*current.history, point][-MAX_HISTORY:]
-        current.save()
+        _grow(current, phrase, point, window_end)
         result.extended += 1
         return
     alert = Alert.objects.create(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -76,6 +76,30 @@ def test_an_alert_grows_with_new_voices_instead_of_reopening() -> None:
     assert alert.window_end > BURST_AT + timedelta(hours=2)
     assert len(alert.history) >= 2
     assert Event.objects.filter(type=services.EMERGING_EVENT).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_grown_alert_counts_each_message_once_when_it_keeps_fewer_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every 5-minute scan sees each message in ~36 windows; with its id list full, the
+    # alert must still count each message once (it once added the whole window per scan).
+    monkeypatch.setattr(services, "MAX_PHRASE_DRIVERS", 3)
+    _background()
+    _burst(0, 4, BURST_AT)
+    _burst(4, 3, BURST_AT + timedelta(hours=1), text="double charged, they charged me twice")
+    for hours in range(1, 6):
+        services.scan_emerging(now=BURST_AT + timedelta(hours=hours))
+    (alert,) = Alert.objects.filter(kind=Alert.Kind.EMERGING)
+    assert len(alert.message_ids) == 3 and set(alert.message_ids) <= _burst_ids()
+    assert alert.observed == 7
+    # What was expected grew with the time covered (a few windows' worth, not one per
+    # scan); the chart keeps a point every 15 minutes at most (the latest one moves on).
+    opened_expected = Event.objects.get(type=services.EMERGING_EVENT).payload["expected"]
+    assert opened_expected < alert.expected < 0.2 * alert.observed
+    times = [datetime.fromisoformat(p[0]) for p in alert.history]
+    assert len(times) >= 2 and times == sorted(times)
+    assert all(b - a >= timedelta(minutes=15) for a, b in zip(times, times[1:-1], strict=False))
 
 
 @pytest.mark.django_db
