@@ -540,7 +540,8 @@ def _grow(current: Alert, phrase: EmergingPhrase, point: list[Any], window_end: 
     window again at every scan (one demo alert claimed 48,813 messages of ~1,000). What
     was expected grows at the phrase's expected rate over the time the alert now covers,
     and the chart keeps points at least 15 minutes apart (the latest one moves on until
-    it is), so its 192 points span two days.
+    it is); when its MAX_HISTORY points are full it keeps every other one, so the chart
+    still starts where the story did.
     """
     counted_until = current.window_end.timestamp()
     known = set(current.message_ids)
@@ -563,7 +564,9 @@ def _grow(current: Alert, phrase: EmergingPhrase, point: list[Any], window_end: 
         history[-1] = point  # the latest point moves on until it is a step from the one before
     else:
         history.append(point)
-    current.history = history[-MAX_HISTORY:]
+    if len(history) > MAX_HISTORY:  # full: every other point, so the spark stays on the chart
+        history = [*history[:-1:2], history[-1]]
+    current.history = history
     current.save()
 
 

@@ -103,6 +103,24 @@ def test_a_grown_alert_counts_each_message_once_when_it_keeps_fewer_ids(
 
 
 @pytest.mark.django_db
+def test_a_long_story_keeps_its_start_on_the_chart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "MAX_HISTORY", 4)
+    _background()
+    _burst(0, 4, BURST_AT)
+    _burst(4, 3, BURST_AT + timedelta(hours=1), text="double charged, they charged me twice")
+    first = None
+    for minutes in range(60, 6 * 60, 5):
+        services.scan_emerging(now=BURST_AT + timedelta(minutes=minutes))
+        alert = Alert.objects.filter(kind=Alert.Kind.EMERGING).first()
+        if alert is not None and first is None:
+            first = alert.history[0]
+    alert = Alert.objects.get(kind=Alert.Kind.EMERGING)
+    assert len(alert.history) <= 4
+    assert alert.history[0] == first  # the opening point is still there
+    assert alert.history[-1][0] == (alert.window_end - timedelta(hours=1)).isoformat()
+
+
+@pytest.mark.django_db
 def test_a_resolved_phrase_opens_a_new_alert_when_it_comes_back() -> None:
     _background()
     _burst(0, 4, BURST_AT)
