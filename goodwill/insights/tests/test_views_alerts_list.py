@@ -187,3 +187,16 @@ def test_themes_come_from_the_scan_and_a_new_topic_hides_its_theme_at_once(
         form=services.TopicForm.from_text(name="dark mode", keywords="dark mode", examples=""),
     )
     assert 'data-theme="dark mode"' not in list_queries(signed_in)[1]
+
+
+@pytest.mark.django_db
+def test_a_window_over_several_days_shows_the_day_it_ends(signed_in: Any) -> None:
+    one_day = make_alert(0)
+    longer = emerging(1, "twice")
+    longer.window_end = longer.window_start + timedelta(days=2, hours=3)
+    longer.save()
+    _, html, _ = list_queries(signed_in)
+    end = longer.window_end
+    start = one_day.window_start
+    assert f"–{end.day} {end:%b}, {end:%H:%M}" in html
+    assert f"{start.day} {start:%b}, {start:%H:%M}</span>–{one_day.window_end:%H:%M}<" in html
