@@ -3,8 +3,9 @@
 Every importer (messages in several formats, transactions) is the same loop: read one record at
 a time from the file, parse it into an item or a row error, skip in-file duplicates, hand full
 batches to one service call (one database transaction each), and count what happened. Memory
-stays flat: nothing but the current batch, the first few errors and a set of 64-bit key hashes
-(for the in-file duplicate check) is kept.
+stays flat: nothing but the current batch, the first few errors and the 64-bit key hashes (for
+the in-file duplicate check, 8 bytes a key) is kept. Big files are read and parsed in a child
+process while this one stores (`read_ahead`).
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ RECORD = "(record)"  # the field name used when a problem concerns the whole rec
 CSV_FIELD_LIMIT = 32 * 1024 * 1024
 
 T = TypeVar("T")
-
-
 C = TypeVar("C")
 
 
@@ -557,7 +556,8 @@ class _SeenKeys:
 
     A Python set of the hashes cost ~70 bytes a key (~70 MB for a 1,000,000-row file). The
     hashes are kept as sorted NumPy arrays in levels of growing size (two levels of similar
-    size are merged), so a chunk's check is a binary search per level.
+    size are merged), so a chunk's check is a binary search per level. Two different keys
+    with one hash (~1e-8 likely in a 1,000,000-row file) would count as a duplicate.
     """
 
     def __init__(self) -> None:
