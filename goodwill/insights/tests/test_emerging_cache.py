@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from django.db import transaction
 
-from goodwill.events.models import Event
 from goodwill.insights import services
 from goodwill.insights.emerging_cache import EmergingWindow
 from goodwill.insights.models import Alert
-from goodwill.insights.tests.background import ingest_background
+from goodwill.insights.tests.background import (
+    emerging_alerts,
+    emerging_events,
+    ingest_background,
+)
 from goodwill.listening import selectors as listening_selectors
 from goodwill.listening.models import Message
 from goodwill.web.tests.helpers import T0, ingest, post
@@ -31,41 +33,6 @@ def _minutes(at: datetime) -> float:
 
 def _say(ext: str, author: str, at: datetime, text: str = CHARGED) -> None:
     ingest([post(ext, author, _minutes(at), text=text)])
-
-
-def _external(ids: list[int]) -> list[str]:
-    names = dict(Message.objects.filter(pk__in=ids).values_list("pk", "external_id"))
-    return [names.get(pk, f"gone:{pk}") for pk in ids]
-
-
-def _alerts() -> list[tuple[Any, ...]]:
-    return [
-        (*row[:-1], _external(row[-1]))
-        for row in Alert.objects.filter(kind=Alert.Kind.EMERGING)
-        .order_by("window_start", "phrase")
-        .values_list(
-            "phrase",
-            "terms",
-            "observed",
-            "window_start",
-            "window_end",
-            "score",
-            "history",
-            "status",
-            "message_ids",
-        )
-    ]
-
-
-def _events() -> list[tuple[Any, ...]]:
-    return sorted(
-        (
-            e.occurred_at.isoformat(),
-            {k: v for k, v in e.payload.items() if k not in ("alert_id", "message_ids")},
-            _external(e.payload["message_ids"]),
-        )
-        for e in Event.objects.filter(type=services.EMERGING_EVENT)
-    )
 
 
 # What happens before the scan at each time (a call every 5 minutes, 13:30 to 16:30).
@@ -137,12 +104,12 @@ def test_the_window_cache_gives_the_full_reads_alerts_and_events_exactly() -> No
     services._EMERGING_WINDOWS.pop(WATCH, None)
     with transaction.atomic():
         full = _run(incremental=False)
-        alerts, events = _alerts(), _events()
+        alerts, events = emerging_alerts(), emerging_events()
         transaction.set_rollback(True)
     assert services._EMERGING_WINDOWS[WATCH].full_reads == 0
     reads: dict[int, tuple[int, int]] = {}
     cached = _run(incremental=True, reads=reads)
-    assert _alerts() == alerts and _events() == events
+    assert emerging_alerts() == alerts and emerging_events() == events
     assert [(r.scans, r.phrases, r.extended, len(r.opened)) for r in cached] == [
         (r.scans, r.phrases, r.extended, len(r.opened)) for r in full
     ]

@@ -13,7 +13,11 @@ from django.urls import reverse
 from goodwill.events.models import Event
 from goodwill.insights import services, tasks
 from goodwill.insights.models import Alert
-from goodwill.insights.tests.background import ingest_background
+from goodwill.insights.tests.background import (
+    emerging_alerts,
+    emerging_events,
+    ingest_background,
+)
 from goodwill.listening.models import Message
 from goodwill.web.tests.helpers import HOSTILE, T0, ingest, post
 
@@ -168,40 +172,15 @@ def test_the_alerts_page_shows_the_phrase_and_its_messages_escaped(signed_in: An
     assert detail.count("data-message=") == 4
 
 
-def _alerts() -> list[tuple[Any, ...]]:
-    return list(
-        Alert.objects.filter(kind=Alert.Kind.EMERGING)
-        .order_by("window_start", "phrase")
-        .values_list(
-            "phrase",
-            "terms",
-            "message_ids",
-            "observed",
-            "window_start",
-            "window_end",
-            "score",
-            "history",
-            "status",
-        )
-    )
-
-
-def _events() -> list[tuple[Any, ...]]:
-    return sorted(
-        (e.occurred_at, {k: v for k, v in e.payload.items() if k != "alert_id"})
-        for e in Event.objects.filter(type=services.EMERGING_EVENT)
-    )
-
-
 @pytest.mark.django_db
-def test_one_catch_up_and_a_call_every_five_minutes_raise_the_same_alerts() -> None:
+def test_one_catch_up_and_a_call_every_five_minutes_raise_the_sameemerging_alerts() -> None:
     _background()
     _burst(0, 4, BURST_AT)
     _burst(4, 3, BURST_AT + timedelta(minutes=95), text="double charged, they charged me twice")
     end = BURST_AT + timedelta(hours=5)
     with transaction.atomic():
         caught_up = services.scan_emerging(now=end)
-        alerts, events = _alerts(), _events()
+        alerts, events = emerging_alerts(), emerging_events()
         transaction.set_rollback(True)
     assert alerts and events
     first = services.scan_emerging(now=BURST_AT - timedelta(hours=1, minutes=3))
@@ -210,7 +189,7 @@ def test_one_catch_up_and_a_call_every_five_minutes_raise_the_same_alerts() -> N
     while now <= end:
         stepped.append(services.scan_emerging(now=now + timedelta(seconds=17)))
         now += timedelta(minutes=5)
-    assert _alerts() == alerts and _events() == events
+    assert emerging_alerts() == alerts and emerging_events() == events
     assert sum(r.scans for r in stepped) == caught_up.scans
     assert [r.processed_until for r in stepped[1:4]] == [
         BURST_AT - timedelta(minutes=m) for m in (60, 55, 50)
