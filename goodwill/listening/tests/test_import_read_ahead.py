@@ -44,6 +44,16 @@ def _crashing_parse(record: Record) -> str:
     return str(record.values["id"])
 
 
+def _write(path: Path, ids: list[str], *, header: str = "id", tail: str = "") -> Path:
+    path.write_text(f"{header}\n" + "".join(f"{i}\n" for i in ids) + tail, encoding="utf-8")
+    return path
+
+
+def _import(importer: Importer[str], path: Path) -> Any:
+    stream = open_text(path)
+    return importer.run(stream, csv_records(stream, required=["id"]))
+
+
 def _run(
     tmp_path: Path,
     ids: list[str],
@@ -55,8 +65,7 @@ def _run(
     parse: Any = _parse,
     header: str = "id",
 ) -> tuple[Any, list[str], str]:
-    path = tmp_path / f"rows-{read_ahead}.csv"
-    path.write_text(f"{header}\n" + "".join(f"{i}\n" for i in ids) + tail, encoding="utf-8")
+    path = _write(tmp_path / f"rows-{read_ahead}.csv", ids, header=header, tail=tail)
     rejects = tmp_path / f"rejects-{read_ahead}.csv"
     stored: list[str] = []
 
@@ -75,9 +84,7 @@ def _run(
         rejects_path=rejects,
         read_ahead=read_ahead,
     )
-    stream = open_text(path)
-    summary = importer.run(stream, csv_records(stream, required=["id"]))
-    return summary, stored, rejects.read_text(encoding="utf-8")
+    return _import(importer, path), stored, rejects.read_text(encoding="utf-8")
 
 
 @pytest.mark.django_db
@@ -178,12 +185,11 @@ def test_what_the_reader_prepares_reaches_the_store_with_its_own_item(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int
 ) -> None:
     monkeypatch.setattr(importing, "CHUNK_RECORDS", 5)  # chunks of max(5, batch_size) records
-    path = tmp_path / "rows.csv"
     ids = [f"id{n}" for n in range(30)]
     ids[7] = ids[3]  # a duplicate: dropped, and the values after it must not shift
     ids[12] = "bad"  # a bad record, likewise
     ids[20] = "poison"  # prepare refuses its chunk: that chunk's items go to store()
-    path.write_text("id\n" + "".join(f"{i}\n" for i in ids), encoding="utf-8")
+    path = _write(tmp_path / "rows.csv", ids)
     prepared: list[tuple[str, str]] = []
     plain: list[str] = []
 
@@ -209,8 +215,7 @@ def test_what_the_reader_prepares_reaches_the_store_with_its_own_item(
         prepare=prepare,
         store_prepared=store_prepared,
     )
-    stream = open_text(path)
-    summary = importer.run(stream, csv_records(stream, required=["id"]))
+    summary = _import(importer, path)
     assert all(value == item.upper() for item, value in prepared)
     stored = [item for item, _ in prepared] + plain
     assert sorted(stored) == sorted(set(ids) - {"bad"})
